@@ -1,0 +1,6 @@
+import { PieceGenerator } from '../piece-generator.js';
+
+/** `infra-kit ci`: adds only this piece; reuses stored answers and asks only what it needs. */
+export default class extends PieceGenerator {
+  protected readonly pieces = ['ci'] as const;
+}

@@ -1,0 +1,179 @@
+/**
+ * ONE declaration of every question infra-kit asks. Prompts, CLI flags, `--answers` files, `--help`,
+ * validation and what is stored in `.yo-rc.json` are all derived from this table; nothing else declares
+ * a question.
+ */
+import { ciProviders, clouds, databases, orchestrators, stacks } from '../catalog/index.js';
+import type { CiId, CloudId, DatabaseId, OrchestratorId, StackId } from '../catalog/index.js';
+
+/** What a default may be computed from: answers decided so far and what detection found. */
+export interface DefaultsContext {
+  // Narrow views, not Partial<Answers>: Answers is derived from this table, so the table cannot name it.
+  readonly answers: { readonly stack?: StackId; readonly cloud?: CloudId };
+  readonly detected: { readonly name?: string; readonly stack?: StackId; readonly database?: DatabaseId; readonly port?: number };
+  /** Basename of the target dir, a fallback for the app name. */
+  readonly dirName: string;
+}
+
+export interface Choice {
+  readonly value: string;
+  readonly label: string;
+}
+
+export interface Question<T> {
+  /** Long flag, without the dashes. */
+  readonly flag: string;
+  /** Placeholder for the flag's value in --help. */
+  readonly metavar: string;
+  readonly message: string;
+  /** One line for --help, the prompt hint and the README. */
+  readonly help: string;
+  /** How the default is chosen, for --help and the README. */
+  readonly defaultHelp: string;
+  readonly choices?: () => readonly Choice[];
+  /** Coerce a raw value (CLI string, YAML/JSON scalar, prompt result) or return an error message. */
+  readonly parse: (raw: unknown) => { ok: true; value: T } | { ok: false; error: string };
+  readonly default: (ctx: DefaultsContext) => T | undefined;
+}
+
+type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+
+function choiceOf<K extends string>(table: Record<K, { label: string }>): { choices: () => readonly Choice[]; parse: Question<K>['parse'] } {
+  const ids = Object.keys(table) as K[];
+  return {
+    choices: () => ids.map((value) => ({ value, label: table[value].label })),
+    parse: (raw): Parsed<K> =>
+      typeof raw === 'string' && (ids as string[]).includes(raw)
+        ? { ok: true, value: raw as K }
+        : { ok: false, error: `must be one of: ${ids.join(', ')}` },
+  };
+}
+
+function patterned(pattern: RegExp, rule: string): Question<string>['parse'] {
+  return (raw) =>
+    typeof raw === 'string' && pattern.test(raw) ? { ok: true, value: raw } : { ok: false, error: rule };
+}
+
+/** Lowercase DNS label that starts with a letter (k8s Service names need DNS-1035). */
+const appName = /^[a-z](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
+
+/** Turn a directory or package name into a valid app name, if one can be made. */
+export function toAppName(raw: string): string | undefined {
+  const name = raw
+    .replace(/^@[^/]+\//, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^[^a-z]+/, '')
+    .slice(0, 40)
+    .replace(/-+$/, '');
+  return appName.test(name) ? name : undefined;
+}
+
+export const questions = {
+  name: {
+    flag: 'name',
+    defaultHelp: 'from package.json or the directory name',
+    metavar: '<app>',
+    message: 'App name',
+    help: 'becomes the image, Kubernetes and Terraform name: lowercase letters, digits and "-", 1-40 chars',
+    parse: patterned(
+      appName,
+      'must be 1-40 lowercase letters, digits or "-", starting with a letter and not ending with "-" (e.g. my-api)',
+    ),
+    default: ({ detected, dirName }) => detected.name ?? toAppName(dirName),
+  },
+  stack: {
+    flag: 'stack',
+    defaultHelp: 'detected, else node',
+    metavar: '<id>',
+    message: 'Language stack',
+    help: 'how the image is built and tested',
+    ...choiceOf<StackId>(stacks),
+    default: ({ detected }) => detected.stack ?? 'node',
+  },
+  cloud: {
+    flag: 'cloud',
+    defaultHelp: 'aws',
+    metavar: '<id>',
+    message: 'Cloud',
+    help: 'where Terraform provisions the cluster, registry and state',
+    ...choiceOf<CloudId>(clouds),
+    default: () => 'aws',
+  },
+  region: {
+    flag: 'region',
+    defaultHelp: "the cloud's default (aws: eu-west-1)",
+    metavar: '<region>',
+    message: 'Cloud region',
+    help: 'region for the state bucket, the registry and the cluster',
+    parse: (raw): Parsed<string> => {
+      const known = Object.values(clouds).some((cloud) => typeof raw === 'string' && cloud.regionPattern.test(raw));
+      return known ? { ok: true, value: raw as string } : { ok: false, error: 'must be a region name such as eu-west-1' };
+    },
+    default: ({ answers }) => clouds[answers.cloud ?? 'aws'].defaultRegion,
+  },
+  orchestrator: {
+    flag: 'orchestrator',
+    defaultHelp: 'kubernetes',
+    metavar: '<id>',
+    message: 'Orchestrator',
+    help: 'what runs the container in staging and production',
+    ...choiceOf<OrchestratorId>(orchestrators),
+    default: () => 'kubernetes',
+  },
+  ci: {
+    flag: 'ci',
+    defaultHelp: 'github',
+    metavar: '<id>',
+    message: 'CI/CD provider',
+    help: 'where the trunk-based pipeline runs',
+    ...choiceOf<CiId>(ciProviders),
+    default: () => 'github',
+  },
+  database: {
+    flag: 'database',
+    defaultHelp: 'detected from the dependencies, else none',
+    metavar: '<id>',
+    message: 'Database',
+    help: 'adds a local database to compose, a CI service container and a managed instance in Terraform',
+    ...choiceOf<DatabaseId>(databases),
+    default: ({ detected }) => detected.database ?? 'none',
+  },
+  port: {
+    flag: 'port',
+    defaultHelp: "the stack's default (node: 3000)",
+    metavar: '<n>',
+    message: 'Port the app listens on',
+    help: 'container port used by the Dockerfile, compose, Kubernetes and the smoke test (1024-65535: the app runs as non-root)',
+    parse: (raw): Parsed<number> => {
+      const value = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
+      return Number.isInteger(value) && value >= 1024 && value <= 65535
+        ? { ok: true, value }
+        : { ok: false, error: 'must be an integer from 1024 to 65535 (the app runs as non-root)' };
+    },
+    default: ({ answers, detected }) => detected.port ?? stacks[answers.stack ?? 'node'].defaultPort,
+  },
+  healthPath: {
+    flag: 'health-path',
+    defaultHelp: '/healthz',
+    metavar: '</path>',
+    message: 'Health-check path',
+    help: 'HTTP path that answers 200 when the app is healthy (probes, HEALTHCHECK, smoke test)',
+    parse: patterned(/^\/[A-Za-z0-9._~/-]{0,100}$/, 'must be a URL path such as /healthz (letters, digits, . _ ~ - /)'),
+    default: () => '/healthz',
+  },
+} as const satisfies Record<string, Question<unknown>>;
+
+export type QuestionId = keyof typeof questions;
+
+type ValueOf<Q> = Q extends { parse: (raw: unknown) => infer R } ? (R extends { ok: true; value: infer V } ? V : never) : never;
+
+/** The answers type is derived from the schema: adding a question adds a field. */
+export type Answers = { -readonly [K in QuestionId]: ValueOf<(typeof questions)[K]> };
+
+/** Order in which questions are asked and resolved (a default may depend on an earlier answer). */
+export const questionOrder = Object.keys(questions) as QuestionId[];
+
+export function questionByFlag(flag: string): QuestionId | undefined {
+  return questionOrder.find((id) => questions[id].flag === flag);
+}

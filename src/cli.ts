@@ -1,0 +1,93 @@
+/**
+ * argv → command. `--version`, `--help`, `answers` and every run that needs no question stay on the engine
+ * alone; only an interactive run on a terminal loads Yeoman (about 0.7 s of imports).
+ */
+import { resolve } from 'node:path';
+import { InfraKitError, UsageError } from './errors.js';
+import { parseCommandLine, piecesOf, type ParsedArgs } from './cli/args.js';
+import { helpText } from './cli/help.js';
+import { packageVersion } from './paths.js';
+import { countActions, nextSteps, summarize } from './report.js';
+import { finishSession, startSession, type Outcome, type RunOptions } from './session.js';
+import { readStored } from './answers/store.js';
+
+export interface Io {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly isTTY: boolean;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+}
+
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  let args: ParsedArgs | undefined;
+  try {
+    args = parseCommandLine(argv);
+    if (args.version) return print(io, packageVersion());
+    if (args.help) return print(io, helpText(args.command));
+    const root = resolve(io.cwd, args.dir);
+    if (args.command === 'answers') return await printAnswers(io, root);
+    const options: RunOptions = {
+      root,
+      pieces: piecesOf(args.command),
+      flags: args.flags,
+      ...(args.answersFile ? { answersFile: resolve(io.cwd, args.answersFile) } : {}),
+      force: args.force,
+      dryRun: args.dryRun,
+    };
+    const session = await startSession(options);
+    const interactive = !args.yes && !args.json && io.isTTY && session.open.length > 0;
+    const outcome = interactive ? await runInteractive(args, options) : finishSession(session);
+    report(io, args, outcome);
+    return outcome.exitCode;
+  } catch (error) {
+    return fail(io, error);
+  }
+}
+
+async function runInteractive(args: ParsedArgs, options: RunOptions): Promise<Outcome> {
+  const { runGenerator } = await import('./interactive.js');
+  return runGenerator(args.command === 'new' ? 'app' : args.command, options);
+}
+
+function report(io: Io, args: ParsedArgs, outcome: Outcome): void {
+  if (args.json) {
+    const files = outcome.plan.files.map((f) => ({ path: f.path, action: f.action, ...(f.reason ? { reason: f.reason } : {}) }));
+    io.stdout(JSON.stringify({ dryRun: args.dryRun, answers: outcome.answers, summary: countActions(outcome.plan), files }, null, 2));
+    return;
+  }
+  if (args.quiet) return;
+  const color = io.isTTY && !args.noColor && !io.env.NO_COLOR;
+  io.stdout(summarize(outcome.plan, { color }, args.dryRun));
+  const steps = args.dryRun ? [] : nextSteps(outcome.plan, outcome.answers);
+  if (outcome.exitCode === 1) steps.unshift('resolve the conflicts above, then run again (nothing of yours was overwritten)');
+  if (steps.length > 0) io.stdout(['', 'Next steps:', ...steps.map((s) => `  ${s}`)].join('\n'));
+}
+
+async function printAnswers(io: Io, root: string): Promise<number> {
+  const stored = readStored(root);
+  if (Object.keys(stored.answers).length === 0) throw new UsageError(`no stored answers in ${root}/.yo-rc.json; run create-infra-kit there first`);
+  const YAML = await import('yaml');
+  io.stdout(YAML.stringify(stored.answers).trimEnd());
+  return 0;
+}
+
+function print(io: Io, text: string): number {
+  io.stdout(text);
+  return 0;
+}
+
+function fail(io: Io, error: unknown): number {
+  if (error instanceof InfraKitError) {
+    io.stderr(`infra-kit: ${error.message}`);
+    return error.exitCode;
+  }
+  if ((error as Error | undefined)?.name === 'ExitPromptError') {
+    io.stderr('infra-kit: cancelled: nothing was written');
+    return 130;
+  }
+  const err = error as NodeJS.ErrnoException;
+  if (io.env.DEBUG?.includes('infra-kit')) io.stderr(String(err?.stack ?? err));
+  else io.stderr(`infra-kit: ${err?.message ?? String(err)}${err?.code ? '' : ' (set DEBUG=infra-kit for details)'}`);
+  return 1;
+}

@@ -1,0 +1,80 @@
+/** argv → a command, a target dir, answer flags and run options. The answer flags come from the schema. */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UsageError } from '../errors.js';
+import { questionOrder, questions, type QuestionId } from '../answers/schema.js';
+import { PIECES, type Piece } from '../render/table.js';
+
+export const COMMANDS = ['new', ...PIECES, 'answers'] as const;
+export type Command = (typeof COMMANDS)[number];
+
+/** Options that are not answers. */
+export const RUN_FLAGS = {
+  yes: { type: 'boolean', short: 'y', help: 'accept detected/default values; never prompt' },
+  answers: { type: 'string', metavar: '<file>', help: 'read answers from a .yml or .json file' },
+  force: { type: 'boolean', help: 'overwrite files that differ from what infra-kit renders' },
+  'dry-run': { type: 'boolean', help: 'show what would be created or changed; write nothing' },
+  json: { type: 'boolean', help: 'print a machine-readable summary (answers and files) on stdout' },
+  quiet: { type: 'boolean', short: 'q', help: 'print errors only' },
+  'no-color': { type: 'boolean', help: 'no colours (also when NO_COLOR is set or output is not a terminal)' },
+  help: { type: 'boolean', short: 'h', help: 'show help for the command' },
+  version: { type: 'boolean', short: 'v', help: 'print the infra-kit version' },
+} as const;
+
+export interface ParsedArgs {
+  readonly command: Command;
+  readonly dir: string;
+  readonly flags: Partial<Record<QuestionId, string>>;
+  readonly yes: boolean;
+  readonly answersFile?: string;
+  readonly force: boolean;
+  readonly dryRun: boolean;
+  readonly json: boolean;
+  readonly quiet: boolean;
+  readonly noColor: boolean;
+  readonly help: boolean;
+  readonly version: boolean;
+}
+
+const options: ParseArgsConfig['options'] = {
+  ...Object.fromEntries(Object.entries(RUN_FLAGS).map(([name, f]) => [name, { type: f.type, ...('short' in f ? { short: f.short } : {}) }])),
+  ...Object.fromEntries(questionOrder.map((id) => [questions[id].flag, { type: 'string' as const }])),
+};
+
+export function parseCommandLine(argv: readonly string[]): ParsedArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message.replace(/\. To specify.*$/s, '')}; see --help`);
+  }
+  const { positionals } = parsed;
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const [first, ...rest] = positionals;
+  const command: Command = (COMMANDS as readonly string[]).includes(first ?? '') ? (first as Command) : 'new';
+  const dirs = command === 'new' && first !== 'new' ? positionals : rest;
+  if (dirs.length > 1) throw new UsageError(`expected at most one target directory, got: ${dirs.join(' ')}; see --help`);
+  const flags: Partial<Record<QuestionId, string>> = {};
+  for (const id of questionOrder) {
+    const value = values[questions[id].flag];
+    if (typeof value === 'string') flags[id] = value;
+  }
+  const bool = (name: string) => values[name] === true;
+  return {
+    command,
+    dir: dirs[0] ?? '.',
+    flags,
+    yes: bool('yes'),
+    ...(typeof values.answers === 'string' ? { answersFile: values.answers } : {}),
+    force: bool('force'),
+    dryRun: bool('dry-run'),
+    json: bool('json'),
+    quiet: bool('quiet'),
+    noColor: bool('no-color'),
+    help: bool('help'),
+    version: bool('version'),
+  };
+}
+
+export function piecesOf(command: Command): readonly Piece[] {
+  return command === 'new' || command === 'answers' ? PIECES : [command];
+}

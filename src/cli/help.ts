@@ -1,0 +1,68 @@
+/** --help text, generated from the answers schema and the run flags: it cannot drift from what is parsed. */
+import { questionOrder, questions } from '../answers/schema.js';
+import { PIECES } from '../render/table.js';
+import { RUN_FLAGS, type Command } from './args.js';
+
+const PIECE_HELP: Record<(typeof PIECES)[number], string> = {
+  docker: 'Dockerfile and .dockerignore',
+  compose: 'docker-compose.yml for local development, .env.example',
+  ci: 'trunk-based CI/CD pipeline',
+  kustomize: 'Kubernetes base and staging/production overlays',
+  terraform: 'Terraform modules and one root per environment',
+  docs: 'runbook and postmortem template',
+};
+
+/** One row per answer flag: flag, allowed values, default and the help line. */
+export function answerFlagRows(): { flag: string; values: string; help: string }[] {
+  return questionOrder.map((id) => {
+    const q = questions[id];
+    const choices = 'choices' in q ? q.choices().map((c) => c.value).join(' | ') : q.metavar;
+    return { flag: `--${q.flag}`, values: choices, help: q.help };
+  });
+}
+
+export function helpText(command: Command): string {
+  const lines: string[] = [];
+  if (command === 'new') {
+    lines.push(
+      'Usage: create-infra-kit [dir] [flags]      (same as: infra-kit new [dir])',
+      '       infra-kit <piece> [dir] [flags]',
+      '       infra-kit answers [dir]',
+      '',
+      'Renders hardened, production-grade infrastructure into a service repo (default dir: .).',
+      '',
+      'Commands:',
+      '  new          the full kit: every piece below',
+      ...PIECES.map((p) => `  ${p.padEnd(12)} ${PIECE_HELP[p]}`),
+      '  answers      print the stored answers as YAML (reuse them with --answers)',
+    );
+  } else if (command === 'answers') {
+    lines.push('Usage: infra-kit answers [dir]', '', 'Prints the answers stored in .yo-rc.json as YAML, ready for --answers.');
+  } else {
+    lines.push(`Usage: infra-kit ${command} [dir] [flags]`, '', `Adds one piece to an existing repo: ${PIECE_HELP[command]}.`, 'Reuses answers stored in .yo-rc.json; asks only what this piece needs.');
+  }
+  lines.push('', 'Answers (flags > --answers file > .yo-rc.json > detected > default):');
+  for (const id of questionOrder) {
+    const q = questions[id];
+    const values = 'choices' in q ? q.choices().map((c) => c.value).join('|') : q.metavar.replace(/[<>]/g, '');
+    lines.push(`  --${q.flag} <${values}>`, `      ${q.help} (default: ${q.defaultHelp})`);
+  }
+  lines.push('', 'Options:');
+  for (const [name, f] of Object.entries(RUN_FLAGS)) {
+    const short = 'short' in f ? `-${f.short}, ` : '    ';
+    const arg = 'metavar' in f ? ` ${f.metavar}` : '';
+    lines.push(`  ${short}--${name}${arg}`.padEnd(28) + f.help);
+  }
+  lines.push(
+    '',
+    'Exit codes: 0 done, 1 conflicts left for you to resolve, 2 bad usage or input (nothing written), 130 cancelled.',
+    '',
+    'Examples:',
+    command === 'new' || command === 'answers'
+      ? '  npm create infra-kit@latest -- my-api --yes --database postgres'
+      : `  npx infra-kit ${command} --yes`,
+    '  npx infra-kit new . --name my-api --port 8080 --health-path /health --dry-run',
+    '  npx infra-kit new . --answers infra-kit.yml --yes',
+  );
+  return lines.join('\n');
+}
