@@ -16,6 +16,11 @@ export abstract class PieceGenerator extends Generator {
   private session: Session | undefined;
   outcome: Outcome | undefined;
 
+  constructor(args: string | string[], options: Record<string, unknown>) {
+    // inheritTasks: the lifecycle methods live here, not on each piece's subclass.
+    super(args, options, { inheritTasks: true });
+  }
+
   async prompting(): Promise<void> {
     const session = await startSession(this.runOptions());
     const asked = promptQuestions({

@@ -1,0 +1,42 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import helpers from 'yeoman-test';
+import { describe, expect, it } from 'vitest';
+import AppGenerator from '../generators/app/index.js';
+import DockerGenerator from '../generators/docker/index.js';
+import { runCli, snapshotTree } from './helpers/cli.js';
+import { tempDir } from './helpers/render.js';
+
+const withoutRecord = (tree: Record<string, string>) => Object.fromEntries(Object.entries(tree).filter(([k]) => !k.startsWith('.infra-kit/')));
+
+describe('Yeoman generators (thin adapters over the engine)', () => {
+  it('app: stubbed prompt answers render the same bytes as the non-interactive CLI', async () => {
+    const answers = { name: 'shop-api', stack: 'node', cloud: 'aws', region: 'eu-central-1', orchestrator: 'kubernetes', ci: 'github', database: 'postgres', port: '8080', healthPath: '/ready' };
+    const result = await helpers.run(AppGenerator).withAnswers(answers);
+    const viaYeoman = snapshotTree(result.cwd);
+    expect(Object.keys(viaYeoman)).toContain('Dockerfile');
+    expect(viaYeoman['Dockerfile']).toContain('EXPOSE 8080');
+
+    const cwd = tempDir();
+    const cli = await runCli(['out', '--yes', '--name', 'shop-api', '--region', 'eu-central-1', '--database', 'postgres', '--port', '8080', '--health-path', '/ready'], { cwd });
+    expect(cli.exitCode).toBe(0);
+    expect(viaYeoman).toEqual(snapshotTree(join(cwd, 'out')));
+  });
+
+  it('a prompt answer is validated by the schema like a flag', async () => {
+    await expect(helpers.run(DockerGenerator).withAnswers({ name: 'Bad Name' })).rejects.toThrow(/must be 1-40 lowercase/);
+  });
+
+  it('docker: asks only its own questions and reuses stored answers', async () => {
+    const result = await helpers
+      .run(DockerGenerator)
+      // Our engine reads the real disk (not yeoman-test's mem-fs): put the stored answers there.
+      .inTmpDir((dir) => writeFileSync(join(dir, '.yo-rc.json'), JSON.stringify({ 'create-infra-kit': { version: '0.0.1', answers: { name: 'stored-app', port: 9090 } } })))
+      .withAnswers({ stack: 'node', healthPath: '/healthz' });
+    const asked = (result.askedQuestions as unknown as { name: string }[]).map((q) => q.name);
+    expect(asked.sort()).toEqual(['healthPath', 'stack']);
+    result.assertFileContent('Dockerfile', /EXPOSE 9090/);
+    result.assertNoFile('docker-compose.yml');
+    expect(withoutRecord(snapshotTree(result.cwd))['.yo-rc.json']).toContain('"name": "stored-app"');
+  });
+});
