@@ -12,13 +12,14 @@ const PIECE_HELP: Record<(typeof PIECES)[number], string> = {
   docs: 'runbook and postmortem template',
 };
 
-/** One row per answer flag: flag, allowed values, default and the help line. */
-export function answerFlagRows(): { flag: string; values: string; help: string }[] {
-  return questionOrder.map((id) => {
+/** The README's flag table, generated from the same schema as --help (a test keeps the README in sync). */
+export function flagsMarkdownTable(): string {
+  const rows = questionOrder.map((id) => {
     const q = questions[id];
-    const choices = 'choices' in q ? q.choices().map((c) => c.value).join(' | ') : q.metavar;
-    return { flag: `--${q.flag}`, values: choices, help: q.help };
+    const values = 'choices' in q ? q.choices().map((c) => `\`${c.value}\``).join(', ') : `\`${q.metavar}\``;
+    return `| \`--${q.flag}\` | ${values} | ${q.defaultHelp} | ${q.help} |`;
   });
+  return ['| flag | values | default | what it sets |', '|---|---|---|---|', ...rows].join('\n');
 }
 
 export function helpText(command: Command): string {
