@@ -17,8 +17,9 @@ export abstract class PieceGenerator extends Generator {
   outcome: Outcome | undefined;
 
   constructor(args: string | string[], options: Record<string, unknown>) {
-    // inheritTasks: the lifecycle methods live here, not on each piece's subclass.
-    super(args, options, { inheritTasks: true });
+    // inheritTasks: the lifecycle methods live here, not on each piece's subclass;
+    // customInstallTask: infra-kit never runs a package manager install (and Yeoman says nothing about it).
+    super(args, options, { inheritTasks: true, customInstallTask: true });
   }
 
   async prompting(): Promise<void> {
