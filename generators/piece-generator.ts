@@ -57,7 +57,7 @@ export abstract class PieceGenerator extends Generator {
       root: resolve(this.destinationRoot()),
       pieces: this.pieces,
       flags,
-      ...(typeof answersFile === 'string' ? { answersFile: resolve(answersFile) } : {}),
+      ...(typeof answersFile === 'string' ? { answersFile } : {}),
       force: this.options.force === true,
       dryRun: this.options.dryRun === true || this.options['dry-run'] === true,
     };

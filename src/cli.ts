@@ -31,7 +31,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       root,
       pieces: piecesOf(args.command),
       flags: args.flags,
-      ...(args.answersFile ? { answersFile: resolve(io.cwd, args.answersFile) } : {}),
+      ...(args.answersFile ? { answersFile: args.answersFile } : {}),
+      cwd: io.cwd,
       force: args.force,
       dryRun: args.dryRun,
     };

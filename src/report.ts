@@ -60,7 +60,9 @@ export function nextSteps(plan: KitPlan, answers: Answers): string[] {
   if (has('docker-compose.yml')) steps.push('cp .env.example .env && docker compose up --build   # run it locally');
   if (has('terraform/')) {
     steps.push(`terraform -chdir=terraform/bootstrap init && terraform -chdir=terraform/bootstrap apply   # once: remote state in ${answers.region}`);
-    steps.push('terraform -chdir=terraform/environments/staging init && terraform -chdir=terraform/environments/staging apply');
+    steps.push(
+      'terraform -chdir=terraform/environments/staging init -backend-config="bucket=$(terraform -chdir=terraform/bootstrap output -raw state_bucket_name)" && terraform -chdir=terraform/environments/staging apply',
+    );
   }
   if (has('kubernetes/')) steps.push('kubectl kustomize kubernetes/overlays/staging   # review what staging gets');
   if (has('.github/workflows/')) steps.push('git add -A && git commit -m "Add infra-kit" && git push   # the pipeline deploys main to staging');

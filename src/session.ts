@@ -21,8 +21,9 @@ export interface RunOptions {
   readonly pieces: readonly Piece[];
   /** Raw flag values by question id (strings from argv, or typed values from Yeoman options). */
   readonly flags: Partial<Record<QuestionId, unknown>>;
-  /** Path of an --answers file, relative to the cwd. */
+  /** An --answers file as the user typed it (errors quote it so), resolved against `cwd`. */
   readonly answersFile?: string;
+  readonly cwd?: string;
   readonly force: boolean;
   readonly dryRun: boolean;
 }
@@ -43,7 +44,7 @@ export async function startSession(options: RunOptions): Promise<Session> {
   assertTargetDir(options.root);
   const stored = readStored(options.root);
   const flags: AnswerSource = { name: 'flag', label: (id) => `--${questions[id].flag}`, values: options.flags };
-  const file = options.answersFile ? await readAnswersFile(options.answersFile) : undefined;
+  const file = options.answersFile ? await readAnswersFile(options.answersFile, options.cwd ?? process.cwd()) : undefined;
   const sources = [flags, ...(file ? [file] : []), stored.source];
   const detection = detect(options.root);
   const resolution = resolveAnswers({ sources, detected: detection.answers, dirName: basename(options.root) });
@@ -92,8 +93,8 @@ function assertTargetDir(root: string): void {
   }
 }
 
-async function readAnswersFile(path: string): Promise<AnswerSource> {
-  const full = resolve(path);
+async function readAnswersFile(path: string, cwd: string): Promise<AnswerSource> {
+  const full = resolve(cwd, path);
   const text = readOptional(full);
   if (text === undefined) throw new UsageError(`--answers '${path}' does not exist; pass a .yml or .json file of answers`);
   const ext = extname(full).toLowerCase();

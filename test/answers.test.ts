@@ -48,8 +48,8 @@ describe('answers precedence: flags > answers file > stored > detected > default
 
 describe('validation: one clear line naming the value and what is allowed', () => {
   const bad: [Record<string, unknown>, RegExp][] = [
-    [{ name: 'Bad_Name' }, /^--name 'Bad_Name' must be 1-40 lowercase letters/],
-    [{ name: 'a'.repeat(41) }, /^--name 'a{41}' must be/],
+    [{ name: 'Bad_Name' }, /^--name 'Bad_Name' must be 1-38 lowercase letters/],
+    [{ name: 'a'.repeat(39) }, /^--name 'a{39}' must be/],
     [{ name: 'x\n: y' }, /^--name 'x\\n: y' must be/],
     [{ port: '80' }, /^--port '80' must be an integer from 1024 to 65535/],
     [{ port: 'abc' }, /^--port 'abc'/],

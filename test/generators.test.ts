@@ -24,7 +24,7 @@ describe('Yeoman generators (thin adapters over the engine)', () => {
   });
 
   it('a prompt answer is validated by the schema like a flag', async () => {
-    await expect(helpers.run(DockerGenerator).withAnswers({ name: 'Bad Name' })).rejects.toThrow(/must be 1-40 lowercase/);
+    await expect(helpers.run(DockerGenerator).withAnswers({ name: 'Bad Name' })).rejects.toThrow(/must be 1-38 lowercase/);
   });
 
   it('docker: asks only its own questions and reuses stored answers', async () => {

@@ -6,5 +6,6 @@ export const asks: readonly QuestionId[] = ['name', 'stack', 'cloud', 'region', 
 
 export const files: FileTable = [
   { template: 'ci/github/ci.yml.ejs', to: '.github/workflows/ci.yml', when: (c) => c.answers.ci === 'github' },
+  { template: 'ci/github/rollback.yml.ejs', to: '.github/workflows/rollback.yml', when: (c) => c.answers.ci === 'github' },
   { template: 'ci/github/dependabot.yml.ejs', to: '.github/dependabot.yml', when: (c) => c.answers.ci === 'github' },
 ];

@@ -54,8 +54,11 @@ function patterned(pattern: RegExp, rule: string): Question<string>['parse'] {
     typeof raw === 'string' && pattern.test(raw) ? { ok: true, value: raw } : { ok: false, error: rule };
 }
 
-/** Lowercase DNS label that starts with a letter (k8s Service names need DNS-1035). */
-const appName = /^[a-z](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
+/**
+ * Lowercase DNS label that starts with a letter (k8s Service names need DNS-1035), at most 38 chars: the
+ * longest derived name, the IAM role `<name>-github-deploy-production`, must fit IAM's 64.
+ */
+const appName = /^[a-z](?:[a-z0-9-]{0,36}[a-z0-9])?$/;
 
 /** Turn a directory or package name into a valid app name, if one can be made. */
 export function toAppName(raw: string): string | undefined {
@@ -64,7 +67,7 @@ export function toAppName(raw: string): string | undefined {
     .toLowerCase()
     .replace(/[^a-z0-9-]+/g, '-')
     .replace(/^[^a-z]+/, '')
-    .slice(0, 40)
+    .slice(0, 38)
     .replace(/-+$/, '');
   return appName.test(name) ? name : undefined;
 }
@@ -75,10 +78,10 @@ export const questions = {
     defaultHelp: 'from package.json or the directory name',
     metavar: '<app>',
     message: 'App name',
-    help: 'becomes the image, Kubernetes and Terraform name: lowercase letters, digits and "-", 1-40 chars',
+    help: 'becomes the image, Kubernetes and Terraform name: lowercase letters, digits and "-", 1-38 chars',
     parse: patterned(
       appName,
-      'must be 1-40 lowercase letters, digits or "-", starting with a letter and not ending with "-" (e.g. my-api)',
+      'must be 1-38 lowercase letters, digits or "-", starting with a letter and not ending with "-" (e.g. my-api)',
     ),
     default: ({ detected, dirName }) => detected.name ?? toAppName(dirName),
   },

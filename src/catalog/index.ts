@@ -1,5 +1,5 @@
 export { stacks, type StackId, type Stack } from './stacks.js';
 export { clouds, terraformVersion, type CloudId, type Cloud } from './clouds.js';
-export { orchestrators, type OrchestratorId } from './orchestrators.js';
+export { orchestrators, kubernetesVersion, type OrchestratorId } from './orchestrators.js';
 export { ciProviders, actions, trivyVersion, type CiId, type PinnedAction } from './ci.js';
 export { databases, type DatabaseId, type Database } from './databases.js';

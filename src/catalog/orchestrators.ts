@@ -8,3 +8,9 @@ export const orchestrators = {
 } as const satisfies Record<string, Orchestrator>;
 
 export type OrchestratorId = keyof typeof orchestrators;
+
+/**
+ * Kubernetes minor for the managed clusters Terraform creates and the kubectl the deploy jobs install
+ * (kubectl supports one minor of skew: keep them equal).
+ */
+export const kubernetesVersion = '1.34';

@@ -2,7 +2,7 @@
  * Compute once, template simply: every name, flag and catalog lookup a template needs is derived here
  * from the answers. Templates only substitute these values (through `q`) and test these flags.
  */
-import { actions, clouds, databases, stacks, terraformVersion, trivyVersion } from '../catalog/index.js';
+import { actions, clouds, databases, kubernetesVersion, stacks, terraformVersion, trivyVersion } from '../catalog/index.js';
 import type { Cloud, Database, Stack } from '../catalog/index.js';
 import type { Answers } from '../answers/schema.js';
 import { quote, type Quote } from './quote.js';
@@ -25,16 +25,16 @@ export interface RenderContext {
   readonly database: Database;
   readonly hasDatabase: boolean;
   readonly environments: readonly ['staging', 'production'];
-  /** `owner/repo@sha # version` for each pinned action, ready for `uses:`. */
+  /** `owner/repo@sha  # version` for each pinned action, ready for `uses:`. */
   readonly uses: Record<keyof typeof actions, string>;
-  readonly versions: { readonly terraform: string; readonly trivy: string; readonly infraKit: string };
+  readonly versions: { readonly terraform: string; readonly trivy: string; readonly kubernetes: string; readonly infraKit: string };
   readonly q: Quote;
 }
 
 export function buildContext(answers: Answers, infraKitVersion: string): RenderContext {
   const database = databases[answers.database];
   const uses = Object.fromEntries(
-    Object.entries(actions).map(([key, a]) => [key, `${a.repo}@${a.sha} # ${a.version}`]),
+    Object.entries(actions).map(([key, a]) => [key, `${a.repo}@${a.sha}  # ${a.version}`]),
   ) as Record<keyof typeof actions, string>;
   return {
     answers,
@@ -46,7 +46,7 @@ export function buildContext(answers: Answers, infraKitVersion: string): RenderC
     hasDatabase: answers.database !== 'none',
     environments: ['staging', 'production'],
     uses,
-    versions: { terraform: terraformVersion, trivy: trivyVersion, infraKit: infraKitVersion },
+    versions: { terraform: terraformVersion, trivy: trivyVersion, kubernetes: kubernetesVersion, infraKit: infraKitVersion },
     q: quote,
   };
 }
