@@ -7,9 +7,7 @@ import { InfraKitError, UsageError } from './errors.js';
 import { parseCommandLine, piecesOf, type ParsedArgs } from './cli/args.js';
 import { helpText } from './cli/help.js';
 import { packageVersion } from './paths.js';
-import { countActions, nextSteps, summarize } from './report.js';
-import { finishSession, startSession, type Outcome, type RunOptions } from './session.js';
-import { readStored } from './answers/store.js';
+import type { Outcome, RunOptions } from './session.js';
 
 export interface Io {
   readonly stdout: (text: string) => void;
@@ -36,10 +34,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       force: args.force,
       dryRun: args.dryRun,
     };
+    // Loaded after --version/--help: those print without paying for the engine's imports (ejs among them).
+    const { startSession, finishSession } = await import('./session.js');
     const session = await startSession(options);
     const interactive = !args.yes && !args.json && io.isTTY && session.open.length > 0;
     const outcome = interactive ? await runInteractive(args, options) : finishSession(session);
-    report(io, args, outcome);
+    await report(io, args, outcome);
     return outcome.exitCode;
   } catch (error) {
     return fail(io, error);
@@ -51,7 +51,8 @@ async function runInteractive(args: ParsedArgs, options: RunOptions): Promise<Ou
   return runGenerator(args.command === 'new' ? 'app' : args.command, options);
 }
 
-function report(io: Io, args: ParsedArgs, outcome: Outcome): void {
+async function report(io: Io, args: ParsedArgs, outcome: Outcome): Promise<void> {
+  const { countActions, nextSteps, summarize } = await import('./report.js');
   if (args.json) {
     const files = outcome.plan.files.map((f) => ({ path: f.path, action: f.action, ...(f.reason ? { reason: f.reason } : {}) }));
     io.stdout(JSON.stringify({ dryRun: args.dryRun, answers: outcome.answers, summary: countActions(outcome.plan), files }, null, 2));
@@ -66,6 +67,7 @@ function report(io: Io, args: ParsedArgs, outcome: Outcome): void {
 }
 
 async function printAnswers(io: Io, root: string): Promise<number> {
+  const { readStored } = await import('./answers/store.js');
   const stored = readStored(root);
   if (Object.keys(stored.answers).length === 0) throw new UsageError(`no stored answers in ${root}/.yo-rc.json; run create-infra-kit there first`);
   const YAML = await import('yaml');
