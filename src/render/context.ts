@@ -3,7 +3,7 @@
  * from the answers. Templates only substitute these values (through `q`) and test these flags.
  */
 import { actions, clouds, databases, kubernetesVersion, stacks, terraformVersion, trivyVersion } from '../catalog/index.js';
-import type { Cloud, Database, Stack } from '../catalog/index.js';
+import type { Cloud, Database, Stack, StackVariant } from '../catalog/index.js';
 import type { Answers } from '../answers/schema.js';
 import { quote, type Quote } from './quote.js';
 
@@ -20,6 +20,8 @@ export interface RenderContext {
     readonly gid: number;
   };
   readonly stack: Stack;
+  /** The stack's package-manager variant (e.g. node + npm): lockfiles and CI commands. */
+  readonly variant: StackVariant;
   readonly cloud: Cloud;
   readonly region: string;
   readonly database: Database;
@@ -40,6 +42,7 @@ export function buildContext(answers: Answers, infraKitVersion: string): RenderC
     answers,
     app: { name: answers.name, port: answers.port, healthPath: answers.healthPath, uid: APP_UID, gid: APP_UID },
     stack: stacks[answers.stack],
+    variant: stackVariant(stacks[answers.stack]),
     cloud: clouds[answers.cloud],
     region: answers.region,
     database,
@@ -49,4 +52,11 @@ export function buildContext(answers: Answers, infraKitVersion: string): RenderC
     versions: { terraform: terraformVersion, trivy: trivyVersion, kubernetes: kubernetesVersion, infraKit: infraKitVersion },
     q: quote,
   };
+}
+
+/** The variant for the answers. One question (issue: stacks) will choose it; until then the stack default. */
+function stackVariant(stack: Stack): StackVariant {
+  const variant = stack.variants[stack.defaultVariant];
+  if (!variant) throw new Error(`catalog: stack ${stack.id} has no variant ${stack.defaultVariant}`);
+  return variant;
 }
