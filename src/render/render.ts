@@ -45,7 +45,8 @@ function expand(rule: FileRule, ctx: RenderContext): { template: string; to: str
 function listTemplates(dir: string): string[] {
   const entries = readdirSync(join(templatesDir, dir), { recursive: true, withFileTypes: true });
   return entries
-    .filter((e) => e.isFile() && e.name.endsWith(TEMPLATE_EXT))
+    // `partials/` folders hold pieces that templates include; they are not output files themselves.
+    .filter((e) => e.isFile() && e.name.endsWith(TEMPLATE_EXT) && !toPosix(e.parentPath).split('/').includes('partials'))
     .map((e) => posix.relative(dir, posix.join(toPosix(e.parentPath.slice(templatesDir.length + 1)), e.name)))
     .sort();
 }
