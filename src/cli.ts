@@ -32,19 +32,27 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       ...(args.answersFile ? { answersFile: args.answersFile } : {}),
       cwd: io.cwd,
       force: args.force,
-      dryRun: args.dryRun,
+      // --check plans like a dry run and turns "something would change" into exit 1.
+      dryRun: args.dryRun || args.check,
+      mode: args.command === 'upgrade' ? 'upgrade' : 'write',
+      restore: args.restore,
+      conflict: args.conflict,
     };
     // Loaded after --version/--help: those print without paying for the engine's imports (ejs among them).
     const { startSession, finishSession } = await import('./session.js');
     const session = await startSession(options);
-    const interactive = !args.yes && !args.json && io.isTTY && session.open.length > 0;
+    const interactive = args.command !== 'upgrade' && !args.yes && !args.json && io.isTTY && session.open.length > 0;
     const outcome = interactive ? await runInteractive(args, options) : finishSession(session);
     await report(io, args, outcome);
+    if (args.check) return outcome.plan.files.some((f) => DRIFT.has(f.action)) ? 1 : outcome.exitCode;
     return outcome.exitCode;
   } catch (error) {
     return fail(io, error);
   }
 }
+
+/** What `upgrade --check` counts as the repo being behind this infra-kit: something an upgrade would write. */
+const DRIFT = new Set(['create', 'update', 'merge', 'conflict', 'remove']);
 
 async function runInteractive(args: ParsedArgs, options: RunOptions): Promise<Outcome> {
   const { runGenerator } = await import('./interactive.js');
@@ -52,7 +60,7 @@ async function runInteractive(args: ParsedArgs, options: RunOptions): Promise<Ou
 }
 
 async function report(io: Io, args: ParsedArgs, outcome: Outcome): Promise<void> {
-  const { countActions, nextSteps, summarize } = await import('./report.js');
+  const { countActions, nextSteps, summarize, unifiedDiffs } = await import('./report.js');
   if (args.json) {
     const files = outcome.plan.files.map((f) => ({ path: f.path, action: f.action, ...(f.reason ? { reason: f.reason } : {}) }));
     io.stdout(JSON.stringify({ dryRun: args.dryRun, answers: outcome.answers, summary: countActions(outcome.plan), files }, null, 2));
@@ -60,9 +68,19 @@ async function report(io: Io, args: ParsedArgs, outcome: Outcome): Promise<void>
   }
   if (args.quiet) return;
   const color = io.isTTY && !args.noColor && !io.env.NO_COLOR;
-  io.stdout(summarize(outcome.plan, { color }, args.dryRun));
-  const steps = args.dryRun ? [] : nextSteps(outcome.plan, outcome.answers);
-  if (outcome.exitCode === 1) steps.unshift('resolve the conflicts above, then run again (nothing of yours was overwritten)');
+  if (args.command === 'upgrade' && (args.dryRun || args.check)) {
+    const diff = unifiedDiffs(outcome.plan);
+    if (diff) io.stdout(diff);
+  }
+  io.stdout(summarize(outcome.plan, { color }, args.dryRun || args.check));
+  const steps = args.dryRun || args.check || args.command === 'upgrade' ? [] : nextSteps(outcome.plan, outcome.answers);
+  if (outcome.exitCode === 1) {
+    steps.unshift(
+      args.command === 'upgrade'
+        ? 'resolve the conflicts above (search for <<<<<<< or read the .rej files), then run `infra-kit upgrade` again'
+        : 'resolve the conflicts above, then run again (nothing of yours was overwritten)',
+    );
+  }
   if (steps.length > 0) io.stdout(['', 'Next steps:', ...steps.map((s) => `  ${s}`)].join('\n'));
 }
 

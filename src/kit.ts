@@ -21,6 +21,10 @@ export interface KitRequest {
   readonly stored: Stored;
   readonly version: string;
   readonly force: boolean;
+  /** `write` for new kits and pieces, `upgrade` to 3-way merge edited files. */
+  readonly mode: 'write' | 'upgrade';
+  readonly restore: boolean;
+  readonly conflict: 'markers' | 'rej';
 }
 
 export interface KitPlan {
@@ -28,22 +32,29 @@ export interface KitPlan {
   readonly files: readonly PlannedFile[];
   readonly manifest: Manifest | undefined;
   readonly version: string;
+  readonly pieces: readonly Piece[];
 }
 
 export function planKit(req: KitRequest): KitPlan {
   const manifest = readManifest(req.root);
   const rendered = renderPieces(req.pieces, buildContext(req.answers, req.version));
-  const files = planFiles(req.root, rendered, manifest, { force: req.force });
+  const files = planFiles(req.root, rendered, manifest, {
+    mode: req.mode,
+    force: req.force,
+    restore: req.restore,
+    conflict: req.conflict,
+    version: req.version,
+  });
   const decided = Object.fromEntries(req.store.map((id) => [id, req.answers[id]])) as Partial<Answers>;
   const yoRc = storedContent(req.stored, req.version, decided);
   const previous = readOptional(join(req.root, YO_RC));
   const action = previous === undefined ? 'create' : previous === yoRc ? 'unchanged' : 'update';
   const record: PlannedFile = { path: YO_RC, piece: 'record', action, content: yoRc, ...(previous !== undefined ? { previous } : {}) };
-  return { root: req.root, files: [...files, record], manifest, version: req.version };
+  return { root: req.root, files: [...files, record], manifest, version: req.version, pieces: req.pieces };
 }
 
 export function commitKit(plan: KitPlan): void {
-  commitPlan(plan.root, plan.files, plan.manifest, plan.version);
+  commitPlan(plan);
 }
 
 export function hasConflicts(plan: KitPlan): boolean {

@@ -1,29 +1,26 @@
 /** What the user sees after a run: one line per file that matters, a count per action, and next steps. */
 import type { KitPlan } from './kit.js';
 import type { Answers } from './answers/schema.js';
-import type { Action } from './merge/plan.js';
+import { WRITES, type Action } from './merge/plan.js';
+import { unifiedDiff } from './merge/three-way.js';
 
 export interface Style {
   readonly color: boolean;
 }
 
-const SYMBOL: Record<Action, string> = {
-  create: '+',
-  update: '~',
-  unchanged: '=',
-  conflict: '!',
-  'kept-deleted': '-',
+/** How each action shows: symbol, ANSI colour, word. */
+const SHOW: Record<Action, { symbol: string; color: number; verb: string }> = {
+  create: { symbol: '+', color: 32, verb: 'create' },
+  update: { symbol: '~', color: 33, verb: 'update' },
+  merge: { symbol: '~', color: 36, verb: 'merge' },
+  unchanged: { symbol: '=', color: 2, verb: 'unchanged' },
+  kept: { symbol: '=', color: 2, verb: 'kept' },
+  conflict: { symbol: '!', color: 31, verb: 'conflict' },
+  'kept-deleted': { symbol: '-', color: 2, verb: 'kept deleted' },
+  remove: { symbol: '-', color: 33, verb: 'remove' },
+  orphaned: { symbol: '?', color: 33, verb: 'orphaned' },
 };
-
-const COLOR: Record<Action, number> = { create: 32, update: 33, unchanged: 2, conflict: 31, 'kept-deleted': 2 };
-
-const VERB: Record<Action, string> = {
-  create: 'create',
-  update: 'update',
-  unchanged: 'unchanged',
-  conflict: 'conflict',
-  'kept-deleted': 'kept deleted',
-};
+const ACTIONS = Object.keys(SHOW) as Action[];
 
 function paint(style: Style, code: number, text: string): string {
   return style.color ? `\u001b[${code}m${text}\u001b[0m` : text;
@@ -32,23 +29,24 @@ function paint(style: Style, code: number, text: string): string {
 export function summarize(plan: KitPlan, style: Style, dryRun: boolean): string {
   const lines: string[] = [];
   for (const file of plan.files) {
-    if (file.action === 'unchanged') continue;
-    const label = `${SYMBOL[file.action]} ${VERB[file.action].padEnd(12)}`;
-    lines.push(`${paint(style, COLOR[file.action], label)} ${file.path}${file.reason ? `  (${file.reason})` : ''}`);
+    if (file.action === 'unchanged' && !file.forget) continue;
+    const show = SHOW[file.action];
+    const label = `${show.symbol} ${show.verb.padEnd(12)}`;
+    lines.push(`${paint(style, show.color, label)} ${file.path}${file.reason ? `  (${file.reason})` : ''}`);
   }
   const counts = countActions(plan);
   const total = Object.entries(counts)
     .filter(([, n]) => n > 0)
-    .map(([action, n]) => `${n} ${VERB[action as Action]}`)
+    .map(([action, n]) => `${n} ${SHOW[action as Action].verb}`)
     .join(', ');
-  const nothing = counts.create + counts.update === 0;
+  const nothing = counts.create + counts.update + counts.merge + counts.remove === 0 && counts.conflict === 0;
   const head = dryRun ? 'dry run, nothing written: would' : nothing ? 'nothing to do:' : 'done:';
   lines.push(`${head} ${total}`);
   return lines.join('\n');
 }
 
 export function countActions(plan: KitPlan): Record<Action, number> {
-  const counts: Record<Action, number> = { create: 0, update: 0, unchanged: 0, conflict: 0, 'kept-deleted': 0 };
+  const counts = Object.fromEntries(ACTIONS.map((a) => [a, 0])) as Record<Action, number>;
   for (const file of plan.files) counts[file.action] += 1;
   return counts;
 }
@@ -68,4 +66,17 @@ export function nextSteps(plan: KitPlan, answers: Answers): string[] {
   if (has('.github/workflows/')) steps.push('git add -A && git commit -m "Add infra-kit" && git push   # the pipeline deploys main to staging');
   if (has('docs/')) steps.push('read docs/runbook.md before the first deploy');
   return steps;
+}
+
+/** The unified diff of every change a plan would make (upgrade --dry-run / --check). */
+export function unifiedDiffs(plan: KitPlan): string {
+  return plan.files
+    .filter((f) => (WRITES.has(f.action) && f.content !== f.previous) || f.action === 'remove' || f.sidecar)
+    .map((f) => {
+      const after = f.action === 'remove' ? '' : f.content;
+      const diff = f.content !== f.previous || f.action === 'remove' ? unifiedDiff(f.path, f.previous ?? '', after) : '';
+      return f.sidecar ? `${diff}${unifiedDiff(f.sidecar.path, '', f.sidecar.content)}` : diff;
+    })
+    .join('')
+    .trimEnd();
 }

@@ -10,10 +10,10 @@ import { requireComplete, resolveAnswers, sourceFromObject, type AnswerSource, t
 import { questions, type Answers, type QuestionId } from './answers/schema.js';
 import { readStored, type Stored } from './answers/store.js';
 import { detect, type Detection } from './detect/index.js';
-import { readOptional } from './merge/manifest.js';
+import { MANIFEST_PATH, readManifest, readOptional } from './merge/manifest.js';
 import { commitKit, hasConflicts, planKit, type KitPlan } from './kit.js';
 import { questionsFor } from './render/pieces.js';
-import type { Piece } from './render/table.js';
+import { PIECES, type Piece } from './render/table.js';
 import { packageVersion } from './paths.js';
 
 export interface RunOptions {
@@ -26,6 +26,10 @@ export interface RunOptions {
   readonly cwd?: string;
   readonly force: boolean;
   readonly dryRun: boolean;
+  /** `upgrade` re-renders the pieces recorded in the repo and 3-way merges edited files. */
+  readonly mode?: 'write' | 'upgrade';
+  readonly restore?: boolean;
+  readonly conflict?: 'markers' | 'rej';
 }
 
 export interface Session {
@@ -33,6 +37,8 @@ export interface Session {
   readonly stored: Stored;
   readonly detection: Detection;
   readonly resolution: Resolution;
+  /** Pieces this run renders: the command's, or for `upgrade` the ones recorded in the repo. */
+  readonly pieces: readonly Piece[];
   /** Questions this run's pieces need. */
   readonly asks: readonly QuestionId[];
   /** Of those, the ones no flag, answers file or stored answer decided: what an interactive run asks. */
@@ -48,9 +54,10 @@ export async function startSession(options: RunOptions): Promise<Session> {
   const sources = [flags, ...(file ? [file] : []), stored.source];
   const detection = detect(options.root);
   const resolution = resolveAnswers({ sources, detected: detection.answers, dirName: basename(options.root) });
-  const asks = questionsFor(options.pieces);
+  const pieces = options.mode === 'upgrade' ? recordedPieces(options.root) : options.pieces;
+  const asks = questionsFor(pieces);
   const open = asks.filter((id) => !sources.some((s) => s.values[id] !== undefined));
-  return { options, stored, detection, resolution, asks, open, sources };
+  return { options, stored, detection, resolution, pieces, asks, open, sources };
 }
 
 /** Re-resolve with prompt results on top (they are validated like any other source). */
@@ -65,12 +72,15 @@ export function planSession(session: Session): { plan: KitPlan; answers: Answers
   const answers = requireComplete(session.resolution);
   const plan = planKit({
     root: session.options.root,
-    pieces: session.options.pieces,
+    pieces: session.pieces,
     answers,
     store: session.asks,
     stored: session.stored,
     version: packageVersion(),
     force: session.options.force,
+    mode: session.options.mode ?? 'write',
+    restore: session.options.restore ?? false,
+    conflict: session.options.conflict ?? 'markers',
   });
   return { plan, answers };
 }
@@ -85,6 +95,13 @@ export function finishSession(session: Session): Outcome {
   const { plan, answers } = planSession(session);
   if (!session.options.dryRun) commitKit(plan);
   return { plan, answers, exitCode: hasConflicts(plan) ? 1 : 0 };
+}
+
+function recordedPieces(root: string): readonly Piece[] {
+  const manifest = readManifest(root);
+  if (!manifest) throw new UsageError(`nothing to upgrade in ${root}: no ${MANIFEST_PATH}; run create-infra-kit there first`);
+  const known = manifest.pieces?.filter((p): p is Piece => (PIECES as readonly string[]).includes(p)) ?? [];
+  return known.length > 0 ? known : PIECES;
 }
 
 function assertTargetDir(root: string): void {

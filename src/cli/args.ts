@@ -4,7 +4,7 @@ import { UsageError } from '../errors.js';
 import { questionOrder, questions, type QuestionId } from '../answers/schema.js';
 import { PIECES, type Piece } from '../render/table.js';
 
-export const COMMANDS = ['new', ...PIECES, 'answers'] as const;
+export const COMMANDS = ['new', ...PIECES, 'upgrade', 'answers'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 /** Options that are not answers. */
@@ -12,7 +12,10 @@ export const RUN_FLAGS = {
   yes: { type: 'boolean', short: 'y', help: 'accept detected/default values; never prompt' },
   answers: { type: 'string', metavar: '<file>', help: 'read answers from a .yml or .json file' },
   force: { type: 'boolean', help: 'overwrite files that differ from what infra-kit renders' },
-  'dry-run': { type: 'boolean', help: 'show what would be created or changed; write nothing' },
+  'dry-run': { type: 'boolean', help: 'show what would be created or changed (upgrade: as a unified diff); write nothing' },
+  restore: { type: 'boolean', help: 'upgrade: bring back generated files you deleted' },
+  conflict: { type: 'string', metavar: '<markers|rej>', help: 'upgrade: conflict markers in the file (default), or keep yours and write <file>.rej' },
+  check: { type: 'boolean', help: 'upgrade: exit 1 if the repo differs from what this infra-kit renders; write nothing (for CI)' },
   json: { type: 'boolean', help: 'print a machine-readable summary (answers and files) on stdout' },
   quiet: { type: 'boolean', short: 'q', help: 'print errors only' },
   'no-color': { type: 'boolean', help: 'no colours (also when NO_COLOR is set or output is not a terminal)' },
@@ -28,6 +31,9 @@ export interface ParsedArgs {
   readonly answersFile?: string;
   readonly force: boolean;
   readonly dryRun: boolean;
+  readonly restore: boolean;
+  readonly conflict: 'markers' | 'rej';
+  readonly check: boolean;
   readonly json: boolean;
   readonly quiet: boolean;
   readonly noColor: boolean;
@@ -59,6 +65,11 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
     if (typeof value === 'string') flags[id] = value;
   }
   const bool = (name: string) => values[name] === true;
+  const conflict = values.conflict ?? 'markers';
+  if (conflict !== 'markers' && conflict !== 'rej') throw new UsageError(`--conflict '${String(conflict)}' must be one of: markers, rej`);
+  for (const name of ['restore', 'conflict', 'check'] as const) {
+    if (values[name] !== undefined && command !== 'upgrade') throw new UsageError(`--${name} only applies to \`infra-kit upgrade\``);
+  }
   return {
     command,
     dir: dirs[0] ?? '.',
@@ -67,6 +78,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
     ...(typeof values.answers === 'string' ? { answersFile: values.answers } : {}),
     force: bool('force'),
     dryRun: bool('dry-run'),
+    restore: bool('restore'),
+    conflict,
+    check: bool('check'),
     json: bool('json'),
     quiet: bool('quiet'),
     noColor: bool('no-color'),
@@ -75,6 +89,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   };
 }
 
+/** Pieces a command renders; `upgrade` re-renders the ones recorded in the repo (decided by the session). */
 export function piecesOf(command: Command): readonly Piece[] {
-  return command === 'new' || command === 'answers' ? PIECES : [command];
+  return command === 'new' || command === 'answers' || command === 'upgrade' ? PIECES : [command];
 }

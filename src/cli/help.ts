@@ -35,7 +35,16 @@ export function helpText(command: Command): string {
       'Commands:',
       '  new          the full kit: every piece below',
       ...PIECES.map((p) => `  ${p.padEnd(12)} ${PIECE_HELP[p]}`),
+      '  upgrade      re-render with the stored answers and a newer infra-kit; 3-way merges your edits',
       '  answers      print the stored answers as YAML (reuse them with --answers)',
+    );
+  } else if (command === 'upgrade') {
+    lines.push(
+      'Usage: infra-kit upgrade [dir] [flags]',
+      '',
+      'Re-renders every piece recorded in the repo with the stored answers (plus any answer flags, e.g. --port 9090)',
+      'and this infra-kit version. Per file: untouched → updated; your edit and no template change → kept;',
+      'both changed → 3-way merge (conflicts: markers, or --conflict rej). Deleted files stay deleted.',
     );
   } else if (command === 'answers') {
     lines.push('Usage: infra-kit answers [dir]', '', 'Prints the answers stored in .yo-rc.json as YAML, ready for --answers.');
@@ -61,7 +70,9 @@ export function helpText(command: Command): string {
     'Examples:',
     command === 'new' || command === 'answers'
       ? '  npm create infra-kit@latest -- my-api --yes --database postgres'
-      : `  npx infra-kit ${command} --yes`,
+      : command === 'upgrade'
+        ? '  npx infra-kit upgrade --dry-run          # review the diff first\n  npx infra-kit upgrade --check            # in CI: fail when the repo drifted'
+        : `  npx infra-kit ${command} --yes`,
     '  npx infra-kit new . --name my-api --port 8080 --health-path /health --dry-run',
     '  npx infra-kit new . --answers infra-kit.yml --yes',
   );

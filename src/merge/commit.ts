@@ -3,16 +3,16 @@
  * record under `.infra-kit/` is written last, so an interrupted run leaves every file old or new, never torn,
  * and a rerun finishes the job.
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { basePath, MANIFEST_PATH, serializeManifest, sha256, type Manifest } from './manifest.js';
-import type { PlannedFile } from './plan.js';
+import { WRITES, type PlannedFile } from './plan.js';
 
-const WRITES = new Set(['create', 'update']);
+const TMP_MARK = '.infra-kit-';
 
 export function writeAtomic(file: string, content: string): void {
   mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.infra-kit-${process.pid}.tmp`;
+  const tmp = `${file}${TMP_MARK}${process.pid}.tmp`;
   try {
     writeFileSync(tmp, content);
     renameSync(tmp, file);
@@ -22,19 +22,49 @@ export function writeAtomic(file: string, content: string): void {
   }
 }
 
-export function commitPlan(root: string, plan: readonly PlannedFile[], manifest: Manifest | undefined, version: string): void {
+/** Temp files an interrupted run left next to `file` (a killed process cannot clean up after itself). */
+function sweepStaleTemps(file: string): void {
+  const prefix = `${basename(file)}${TMP_MARK}`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(file));
+  } catch {
+    return;
+  }
+  for (const name of names) if (name.startsWith(prefix) && name.endsWith('.tmp')) rmSync(join(dirname(file), name), { force: true });
+}
+
+export interface CommitInput {
+  readonly root: string;
+  readonly files: readonly PlannedFile[];
+  readonly manifest: Manifest | undefined;
+  readonly version: string;
+  readonly pieces: readonly string[];
+}
+
+export function commitPlan({ root, files: plan, manifest, version, pieces }: CommitInput): void {
   for (const file of plan) {
-    if (WRITES.has(file.action)) writeAtomic(join(root, file.path), file.content);
+    const target = join(root, file.path);
+    sweepStaleTemps(target);
+    if (WRITES.has(file.action) && file.content !== file.previous) writeAtomic(target, file.content);
+    if (file.action === 'remove') rmSync(target, { force: true });
+    if (file.sidecar) writeAtomic(join(root, file.sidecar.path), file.sidecar.content);
   }
   const files: Record<string, string> = { ...(manifest?.files ?? {}) };
-  let recordChanged = manifest === undefined || manifest.version !== version;
+  const allPieces = [...new Set([...(manifest?.pieces ?? []), ...pieces])].sort();
+  let changed = manifest === undefined || manifest.version !== version || allPieces.join() !== (manifest.pieces ?? []).join();
   for (const file of plan) {
-    if (file.rendered === undefined || file.action === 'conflict' || file.action === 'kept-deleted') continue;
+    if (file.forget && files[file.path] !== undefined) {
+      delete files[file.path];
+      rmSync(join(root, basePath(file.path)), { force: true });
+      changed = true;
+    }
+    if (file.rendered === undefined || !file.record) continue;
     const hash = sha256(file.rendered);
     if (files[file.path] === hash) continue;
     writeAtomic(join(root, basePath(file.path)), file.rendered);
     files[file.path] = hash;
-    recordChanged = true;
+    changed = true;
   }
-  if (recordChanged) writeAtomic(join(root, MANIFEST_PATH), serializeManifest({ version, files }));
+  if (changed) writeAtomic(join(root, MANIFEST_PATH), serializeManifest({ version, pieces: allPieces, files }));
 }

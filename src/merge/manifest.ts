@@ -14,6 +14,8 @@ export const basePath = (file: string): string => `${RECORD_DIR}/base/${file}`;
 
 export interface Manifest {
   readonly version: string;
+  /** Pieces rendered into this repo so far: what `upgrade` re-renders. */
+  readonly pieces?: readonly string[];
   readonly files: Readonly<Record<string, string>>;
 }
 
@@ -42,7 +44,7 @@ export function readBase(root: string, manifest: Manifest | undefined, file: str
 
 export function serializeManifest(manifest: Manifest): string {
   const files = Object.fromEntries(Object.entries(manifest.files).sort(([a], [b]) => (a < b ? -1 : 1)));
-  return `${JSON.stringify({ version: manifest.version, files }, null, 2)}\n`;
+  return `${JSON.stringify({ version: manifest.version, pieces: manifest.pieces ?? [], files }, null, 2)}\n`;
 }
 
 export function readOptional(file: string): string | undefined {
