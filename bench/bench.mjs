@@ -43,6 +43,8 @@ rows.push(measure('full kit render, largest cell (+postgres)', full(['--database
 const rendered = join(tmp(), 'kit');
 time(node, [bin, rendered, '--yes', '--database', 'postgres']);
 rows.push(measure('no-op rerun of a full kit', () => () => time(node, [bin, rendered, '--yes', '--database', 'postgres'])));
+rows.push(measure('upgrade with nothing to change', () => () => time(node, [bin, 'upgrade', rendered])));
+rows.push(measure('upgrade --check (CI drift gate)', () => () => time(node, [bin, 'upgrade', rendered, '--check'])));
 
 // Peer: cookiecutter rendering the same files: our own output as a template, name and port as variables.
 if (spawnSync('sh', ['-c', 'command -v cookiecutter']).status === 0) {

@@ -13,6 +13,8 @@ import { summarize } from '../src/report.js';
 
 export abstract class PieceGenerator extends Generator {
   protected abstract readonly pieces: readonly Piece[];
+  /** `upgrade` re-renders the recorded pieces and 3-way merges edited files. */
+  protected readonly mode: 'write' | 'upgrade' = 'write';
   private session: Session | undefined;
   outcome: Outcome | undefined;
 
@@ -60,6 +62,9 @@ export abstract class PieceGenerator extends Generator {
       ...(typeof answersFile === 'string' ? { answersFile } : {}),
       force: this.options.force === true,
       dryRun: this.options.dryRun === true || this.options['dry-run'] === true,
+      mode: this.mode,
+      restore: this.options.restore === true,
+      conflict: this.options.conflict === 'rej' ? 'rej' : 'markers',
     };
   }
 }

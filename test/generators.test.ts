@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import helpers from 'yeoman-test';
 import { describe, expect, it } from 'vitest';
@@ -38,5 +38,22 @@ describe('Yeoman generators (thin adapters over the engine)', () => {
     result.assertFileContent('Dockerfile', /EXPOSE 9090/);
     result.assertNoFile('docker-compose.yml');
     expect(withoutRecord(snapshotTree(result.cwd))['.yo-rc.json']).toContain('"name": "stored-app"');
+  });
+});
+
+describe('upgrade generator', () => {
+  it('re-renders with the stored answers and asks nothing', async () => {
+    const { default: UpgradeGenerator } = await import('../generators/upgrade/index.js');
+    const result = await helpers
+      .run(UpgradeGenerator)
+      .inTmpDir(async (dir) => {
+        const res = await runCli(['.', '--yes', '--name', 'up-app'], { cwd: dir });
+        expect(res.exitCode).toBe(0);
+        writeFileSync(join(dir, 'Dockerfile'), readFileSync(join(dir, 'Dockerfile'), 'utf8').replace('# syntax=docker/dockerfile:1', '# syntax=docker/dockerfile:1\n# mine'));
+      })
+      .withOptions({ port: '9191' });
+    expect(result.askedQuestions).toEqual([]);
+    result.assertFileContent('Dockerfile', /# mine/);
+    result.assertFileContent('Dockerfile', /EXPOSE 9191/);
   });
 });
