@@ -25,6 +25,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (args.help) return print(io, helpText(args.command));
     const root = resolve(io.cwd, args.dir);
     if (args.command === 'answers') return await printAnswers(io, root);
+    if (args.command === 'check') return await check(io, args, root);
     const options: RunOptions = {
       root,
       pieces: piecesOf(args.command),
@@ -82,6 +83,23 @@ async function report(io: Io, args: ParsedArgs, outcome: Outcome): Promise<void>
     );
   }
   if (steps.length > 0) io.stdout(['', 'Next steps:', ...steps.map((s) => `  ${s}`)].join('\n'));
+}
+
+/** `infra-kit check [dir]`: validators and hardening rules; with --drift, also `upgrade --check`. */
+async function check(io: Io, args: ParsedArgs, root: string): Promise<number> {
+  const { runChecks, formatText } = await import('./check/run.js');
+  const report = await runChecks(root);
+  if (args.format === 'json') io.stdout(JSON.stringify(report, null, 2));
+  else io.stdout(formatText(report));
+  let code = report.must > 0 ? 1 : 0;
+  if (args.drift) {
+    const drift = await main(['upgrade', root, '--check', ...(args.format === 'json' ? ['--json'] : ['--quiet'])], io);
+    if (drift !== 0) {
+      if (args.format === 'text') io.stdout('drift: the repo differs from what this infra-kit renders; run `infra-kit upgrade`');
+      code = Math.max(code, drift === 2 ? 2 : 1);
+    }
+  }
+  return code;
 }
 
 async function printAnswers(io: Io, root: string): Promise<number> {

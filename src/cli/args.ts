@@ -4,7 +4,7 @@ import { UsageError } from '../errors.js';
 import { questionOrder, questions, type QuestionId } from '../answers/schema.js';
 import { PIECES, type Piece } from '../render/table.js';
 
-export const COMMANDS = ['new', ...PIECES, 'upgrade', 'answers'] as const;
+export const COMMANDS = ['new', ...PIECES, 'upgrade', 'check', 'answers'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 /** Options that are not answers. */
@@ -17,6 +17,8 @@ export const RUN_FLAGS = {
   conflict: { type: 'string', metavar: '<markers|rej>', help: 'upgrade: conflict markers in the file (default), or keep yours and write <file>.rej' },
   check: { type: 'boolean', help: 'upgrade: exit 1 if the repo differs from what this infra-kit renders; write nothing (for CI)' },
   json: { type: 'boolean', help: 'print a machine-readable summary (answers and files) on stdout' },
+  format: { type: 'string', metavar: '<text|json>', help: 'check: output format (default text)' },
+  drift: { type: 'boolean', help: 'check: also exit 1 when the repo differs from what this infra-kit renders' },
   quiet: { type: 'boolean', short: 'q', help: 'print errors only' },
   'no-color': { type: 'boolean', help: 'no colours (also when NO_COLOR is set or output is not a terminal)' },
   help: { type: 'boolean', short: 'h', help: 'show help for the command' },
@@ -34,6 +36,8 @@ export interface ParsedArgs {
   readonly restore: boolean;
   readonly conflict: 'markers' | 'rej';
   readonly check: boolean;
+  readonly format: 'text' | 'json';
+  readonly drift: boolean;
   readonly json: boolean;
   readonly quiet: boolean;
   readonly noColor: boolean;
@@ -70,6 +74,11 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   for (const name of ['restore', 'conflict', 'check'] as const) {
     if (values[name] !== undefined && command !== 'upgrade') throw new UsageError(`--${name} only applies to \`infra-kit upgrade\``);
   }
+  for (const name of ['format', 'drift'] as const) {
+    if (values[name] !== undefined && command !== 'check') throw new UsageError(`--${name} only applies to \`infra-kit check\``);
+  }
+  const format = values.format ?? 'text';
+  if (format !== 'text' && format !== 'json') throw new UsageError(`--format '${String(format)}' must be one of: text, json`);
   return {
     command,
     dir: dirs[0] ?? '.',
@@ -81,6 +90,8 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
     restore: bool('restore'),
     conflict,
     check: bool('check'),
+    format,
+    drift: bool('drift'),
     json: bool('json'),
     quiet: bool('quiet'),
     noColor: bool('no-color'),
@@ -91,5 +102,5 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
 
 /** Pieces a command renders; `upgrade` re-renders the ones recorded in the repo (decided by the session). */
 export function piecesOf(command: Command): readonly Piece[] {
-  return command === 'new' || command === 'answers' || command === 'upgrade' ? PIECES : [command];
+  return command === 'new' || command === 'answers' || command === 'upgrade' || command === 'check' ? PIECES : [command];
 }

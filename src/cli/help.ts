@@ -36,6 +36,7 @@ export function helpText(command: Command): string {
       '  new          the full kit: every piece below',
       ...PIECES.map((p) => `  ${p.padEnd(12)} ${PIECE_HELP[p]}`),
       '  upgrade      re-render with the stored answers and a newer infra-kit; 3-way merges your edits',
+      '  check        audit a repo (generated or hand-written): validators + hardening rules',
       '  answers      print the stored answers as YAML (reuse them with --answers)',
     );
   } else if (command === 'upgrade') {
@@ -46,6 +47,15 @@ export function helpText(command: Command): string {
       'and this infra-kit version. Per file: untouched → updated; your edit and no template change → kept;',
       'both changed → 3-way merge (conflicts: markers, or --conflict rej). Deleted files stay deleted.',
     );
+  } else if (command === 'check') {
+    lines.push(
+      'Usage: infra-kit check [dir] [--format text|json] [--drift]',
+      '',
+      'Runs the real validator for each file it knows (Dockerfile, compose, workflows, Kustomize, Terraform, shell,',
+      'docs) and the rules of HARDENING.md. One line per finding: file:line, level, rule id, message, fix.',
+      'Exit 1 on any MUST finding (or, with --drift, when an upgrade would change files).',
+    );
+    return lines.join('\n');
   } else if (command === 'answers') {
     lines.push('Usage: infra-kit answers [dir]', '', 'Prints the answers stored in .yo-rc.json as YAML, ready for --answers.');
   } else {

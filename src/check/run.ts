@@ -1,0 +1,75 @@
+/** `infra-kit check [dir]`: find the files each checker knows, run them, sort and grade the findings. */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { UsageError } from '../errors.js';
+import { checkers } from './registry.js';
+import type { Finding, Level, Repo, Rule } from './types.js';
+
+/** Folders that are never ours to audit. */
+const SKIP_DIRS = new Set(['.git', 'node_modules', '.infra-kit', '.terraform', 'dist', 'build', 'target', 'vendor', '.venv']);
+
+export interface GradedFinding extends Finding {
+  readonly level: Level;
+  readonly why: string;
+  readonly fix: string;
+}
+
+export interface CheckReport {
+  readonly findings: readonly GradedFinding[];
+  readonly checked: number;
+  readonly must: number;
+}
+
+export function openRepo(root: string): Repo {
+  const files: string[] = [];
+  const walk = (dir: string): void => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch (error) {
+      throw new UsageError(`cannot read ${dir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}; pass a directory to check`);
+    }
+    for (const e of entries) {
+      if (e.isDirectory()) {
+        if (!SKIP_DIRS.has(e.name)) walk(join(dir, e.name));
+      } else if (e.isFile()) files.push(relative(root, join(dir, e.name)).split(sep).join('/'));
+    }
+  };
+  walk(root);
+  files.sort();
+  const cache = new Map<string, string>();
+  return {
+    root,
+    files,
+    read(path) {
+      let text = cache.get(path);
+      if (text === undefined) {
+        text = readFileSync(join(root, path), 'utf8');
+        cache.set(path, text);
+      }
+      return text;
+    },
+  };
+}
+
+export async function runChecks(root: string): Promise<CheckReport> {
+  const repo = openRepo(root);
+  const results = await Promise.all(checkers.map(async (c) => ({ c, findings: await c.check(repo) })));
+  const graded: GradedFinding[] = [];
+  for (const { c, findings } of results) {
+    for (const f of findings) {
+      const rule: Rule | undefined = c.rules[f.rule];
+      if (!rule) throw new Error(`checker ${c.name} reported unknown rule ${f.rule}`);
+      graded.push({ ...f, level: rule.level, why: rule.why, fix: rule.fix });
+    }
+  }
+  graded.sort((a, b) => (a.file === b.file ? a.line - b.line || (a.rule < b.rule ? -1 : 1) : a.file < b.file ? -1 : 1));
+  return { findings: graded, checked: repo.files.length, must: graded.filter((f) => f.level === 'MUST').length };
+}
+
+export function formatText(report: CheckReport): string {
+  const lines = report.findings.map((f) => `${f.file}:${f.line} ${f.level} ${f.rule} ${f.message} (fix: ${f.fix})`);
+  const should = report.findings.length - report.must;
+  lines.push(report.findings.length === 0 ? `ok: ${report.checked} files checked, no findings` : `${report.must} MUST, ${should} SHOULD findings in ${report.checked} files`);
+  return lines.join('\n');
+}
