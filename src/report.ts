@@ -26,14 +26,24 @@ function paint(style: Style, code: number, text: string): string {
   return style.color ? `\u001b[${code}m${text}\u001b[0m` : text;
 }
 
+/**
+ * Created files are grouped by piece (a folder of 3+ files shows as `folder/ (n files)`); every other action
+ * is one line per file with its reason, because those are the ones a person must look at.
+ */
 export function summarize(plan: KitPlan, style: Style, dryRun: boolean): string {
   const lines: string[] = [];
+  const label = (action: Action) => paint(style, SHOW[action].color, `${SHOW[action].symbol} ${SHOW[action].verb.padEnd(12)}`);
+  const created = new Map<string, string[]>();
   for (const file of plan.files) {
+    if (file.action === 'create' && !file.reason) {
+      created.set(file.piece, [...(created.get(file.piece) ?? []), file.path]);
+      continue;
+    }
     if (file.action === 'unchanged' && !file.forget) continue;
-    const show = SHOW[file.action];
-    const label = `${show.symbol} ${show.verb.padEnd(12)}`;
-    lines.push(`${paint(style, show.color, label)} ${file.path}${file.reason ? `  (${file.reason})` : ''}`);
+    lines.push(`${label(file.action)} ${file.path}${file.reason ? `  (${file.reason})` : ''}`);
   }
+  const grouped = [...created].map(([piece, paths]) => `${label('create')} ${piece.padEnd(10)} ${collapse(paths).join('  ')}`);
+  lines.unshift(...grouped);
   const counts = countActions(plan);
   const total = Object.entries(counts)
     .filter(([, n]) => n > 0)
@@ -79,4 +89,14 @@ export function unifiedDiffs(plan: KitPlan): string {
     })
     .join('')
     .trimEnd();
+}
+
+/** `a/b/x`, `a/b/y`, … → `a/b/ (n files)` for folders holding 3 or more of the paths. */
+function collapse(paths: readonly string[]): string[] {
+  const byDir = new Map<string, string[]>();
+  for (const p of paths) {
+    const dir = p.includes('/') ? p.slice(0, p.lastIndexOf('/') + 1) : '';
+    byDir.set(dir, [...(byDir.get(dir) ?? []), p]);
+  }
+  return [...byDir].flatMap(([dir, files]) => (dir && files.length >= 3 ? [`${dir} (${files.length} files)`] : files));
 }

@@ -133,7 +133,7 @@ describe('flags and modes', () => {
     const cwd = tempDir();
     const res = await runCli(['out', '--yes', '--dry-run'], { cwd });
     expect(res.exitCode).toBe(0);
-    expect(res.stdout).toMatch(/\+ create\s+Dockerfile/);
+    expect(res.stdout).toMatch(/^\+ create\s+docker\s+.*Dockerfile/m);
     expect(res.stdout).toMatch(/dry run, nothing written: would \d+ create/);
     expect(existsSync(join(cwd, 'out'))).toBe(false);
   });
