@@ -18,6 +18,9 @@ function run(root: string, answers: Answers, opts: { force?: boolean; pieces?: P
     stored: readStored(root),
     version: '1.0.0',
     force: opts.force ?? false,
+    mode: 'write',
+    restore: false,
+    conflict: 'markers',
   });
   commitKit(plan);
   return plan;
