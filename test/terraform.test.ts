@@ -1,161 +1,39 @@
 /**
- * Terraform (AWS): every rendered .tf parses (@cdktf/hcl2json), and the HARDENING TF rules and the module
- * wiring hold on the parsed HCL. The small checkers here move to src/check/ later.
+ * Terraform (AWS, GCP, Azure): every rendered .tf parses (@cdktf/hcl2json), and the HARDENING TF rules, the
+ * module wiring and the names other pieces rely on hold on the parsed HCL. Checkers: helpers/terraform-checks.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { join, posix } from 'node:path';
+import { join } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Answers } from '../src/answers/schema.js';
-import { renderToDir, tempDir } from './helpers/render.js';
+import { clouds, type CloudId } from '../src/catalog/index.js';
+import { answersWith, renderToDir, tempDir } from './helpers/render.js';
+import { backendOf, cloudRules as rules, first, moduleCallProblems, parseTree, requiredProviders, resolve, secretProblems, strings, structureProblems, type Block, type TfDir } from './helpers/terraform-checks.js';
+import { kubectlKustomize, parseYamlDocs } from './helpers/validators.js';
 
-type Block = Record<string, unknown>;
-
-/** One Terraform directory (module or root): its .tf files merged the way Terraform merges them. */
-interface TfDir {
-  files: string[];
-  raw: unknown[];
-  variables: Record<string, Block>;
-  outputs: Record<string, Block>;
-  modules: Record<string, Block>;
-  locals: Record<string, unknown>;
-  resources: Record<string, Record<string, Block>>;
-  terraform: Block[];
-  providers: Block[];
-  /** Provider local names used by resources and data sources (`aws_s3_bucket` → `aws`). */
-  providersUsed: Set<string>;
-}
-
-const blocksByName = (section: unknown): [string, Block][] =>
-  Object.entries((section ?? {}) as Record<string, Block[]>).map(([name, blocks]) => [name, blocks[0]!]);
-
-async function parseTree(files: Map<string, string>): Promise<Map<string, TfDir>> {
-  const dirs = new Map<string, TfDir>();
-  for (const [path, src] of files) {
-    if (!path.endsWith('.tf')) continue;
-    const json = (await parse(path, src)) as Record<string, unknown>;
-    const dir = posix.dirname(path);
-    const d = dirs.get(dir) ?? { files: [], raw: [], variables: {}, outputs: {}, modules: {}, locals: {}, resources: {}, terraform: [], providers: [], providersUsed: new Set<string>() };
-    dirs.set(dir, d);
-    d.files.push(posix.basename(path));
-    d.raw.push(json);
-    for (const [name, block] of blocksByName(json.variable)) d.variables[name] = block;
-    for (const [name, block] of blocksByName(json.output)) d.outputs[name] = block;
-    for (const [name, block] of blocksByName(json.module)) d.modules[name] = block;
-    for (const locals of (json.locals ?? []) as Block[]) Object.assign(d.locals, locals);
-    for (const [type, byName] of Object.entries((json.resource ?? {}) as Record<string, unknown>)) {
-      d.resources[type] = { ...d.resources[type], ...Object.fromEntries(blocksByName(byName)) };
-    }
-    for (const type of [...Object.keys(json.resource ?? {}), ...Object.keys(json.data ?? {})]) d.providersUsed.add(type.split('_')[0]!);
-    d.terraform.push(...((json.terraform ?? []) as Block[]));
-    d.providers.push(...Object.values((json.provider ?? {}) as Record<string, Block[]>).flat());
-  }
-  return dirs;
-}
-
-/** Every string value under `node`, with the key it sits under. */
-function* strings(node: unknown, key = ''): Generator<[string, string]> {
-  if (typeof node === 'string') yield [key, node];
-  else if (Array.isArray(node)) for (const item of node) yield* strings(item, key);
-  else if (node && typeof node === 'object') for (const [k, v] of Object.entries(node)) yield* strings(v, k);
-}
-
-const META_ARGS = new Set(['source', 'version', 'providers', 'count', 'for_each', 'depends_on']);
-
-/**
- * Module wiring: each call's source is a parsed directory, every argument is a declared variable, every
- * required variable (no default) is passed, and every `module.<call>.<output>` reference names a real output.
- */
-function moduleCallProblems(dirs: Map<string, TfDir>): string[] {
-  const problems: string[] = [];
-  for (const [dir, config] of dirs) {
-    const targets = new Map<string, TfDir>();
-    for (const [call, args] of Object.entries(config.modules)) {
-      const where = `${dir}: module "${call}"`;
-      const target = dirs.get(posix.normalize(posix.join(dir, String(args.source))));
-      if (!target) {
-        problems.push(`${where}: source ${String(args.source)} is not a module directory`);
-        continue;
-      }
-      targets.set(call, target);
-      for (const arg of Object.keys(args)) {
-        if (!META_ARGS.has(arg) && !(arg in target.variables)) problems.push(`${where}: passes undeclared variable "${arg}"`);
-      }
-      for (const [name, variable] of Object.entries(target.variables)) {
-        if (!('default' in variable) && !(name in args)) problems.push(`${where}: misses required variable "${name}"`);
-      }
-    }
-    for (const [, value] of strings(config.raw)) {
-      for (const [, call, output] of value.matchAll(/\bmodule\.([\w-]+)\.([\w-]+)/g)) {
-        const target = targets.get(call!);
-        if (target && !(output! in target.outputs)) problems.push(`${dir}: module.${call}.${output} is not an output of ${call}`);
-      }
-    }
-  }
-  return problems;
-}
-
-const SECRET_NAME = /(password|secret|token|private_key|access_key)/i;
-
-/** TF03: no literal credentials; secret-looking and sensitive-derived outputs are marked sensitive. */
-function secretProblems(dirs: Map<string, TfDir>): string[] {
-  const problems: string[] = [];
-  for (const [dir, config] of dirs) {
-    for (const [key, value] of strings(config.raw)) {
-      if (SECRET_NAME.test(key) && !key.endsWith('_id') && !value.startsWith('${')) problems.push(`${dir}: literal value for ${key}`);
-      if (/\b(AKIA|ASIA)[0-9A-Z]{16}\b/.test(value)) problems.push(`${dir}: AWS access key ID literal`);
-    }
-    for (const provider of config.providers) {
-      for (const key of ['access_key', 'secret_key', 'token']) if (key in provider) problems.push(`${dir}: provider sets ${key}`);
-    }
-    for (const [name, output] of Object.entries(config.outputs)) {
-      const fromSensitive = [...String(output.value).matchAll(/\bmodule\.([\w-]+)\.([\w-]+)/g)].some(([, call, out]) => {
-        const target = dirs.get(posix.normalize(posix.join(dir, String(config.modules[call!]?.source))));
-        return target?.outputs[out!]?.sensitive === true;
-      });
-      if ((SECRET_NAME.test(name) || fromSensitive) && output.sensitive !== true) problems.push(`${dir}: output ${name} not sensitive`);
-    }
-    for (const [name, variable] of Object.entries(config.variables)) {
-      if (SECRET_NAME.test(name) && variable.sensitive !== true) problems.push(`${dir}: variable ${name} not sensitive`);
-    }
-  }
-  return problems;
-}
-
-/** TF01 + TF04 for one directory. */
-function structureProblems(dir: string, config: TfDir): string[] {
-  const problems: string[] = [];
-  if (!config.terraform.some((t) => typeof t.required_version === 'string' && t.required_version !== '')) problems.push(`${dir}: no required_version`);
-  const required = Object.assign({}, ...config.terraform.flatMap((t) => (t.required_providers ?? []) as Block[])) as Record<string, Block>;
-  for (const [name, p] of Object.entries(required)) if (!p.source || !p.version) problems.push(`${dir}: provider ${name} without source and version`);
-  for (const name of config.providersUsed) if (!(name in required)) problems.push(`${dir}: provider ${name} used but not in required_providers`);
-  for (const [name, v] of Object.entries(config.variables)) {
-    if (!v.type || !v.description) problems.push(`${dir}: variable ${name} lacks type or description`);
-  }
-  for (const [name, o] of Object.entries(config.outputs)) if (!o.description) problems.push(`${dir}: output ${name} lacks description`);
-  return problems;
-}
-
-/** Resolve `${local.x}` against the directory's locals; other values as they are. */
-const resolve = (config: TfDir, value: unknown): unknown => {
-  const ref = typeof value === 'string' ? /^\$\{local\.(\w+)\}$/.exec(value) : null;
-  return ref ? config.locals[ref[1]!] : value;
-};
-
-const MODULES = ['network', 'cluster', 'registry', 'state-backend', 'github-oidc', 'deploy-role'];
+const MODULES = ['app-identity', 'cluster', 'deploy-role', 'github-oidc', 'network', 'registry', 'state-backend'];
 const ENVIRONMENTS = ['staging', 'production'] as const;
 const terraformBin = '/usr/local/bin/terraform';
 
 const cells: { label: string; overrides: Partial<Answers> }[] = [
-  { label: 'defaults', overrides: {} },
-  { label: 'postgres, shop-api, us-east-2', overrides: { database: 'postgres', name: 'shop-api', region: 'us-east-2' } },
+  { label: 'aws defaults', overrides: {} },
+  { label: 'aws postgres shop-api us-east-2', overrides: { database: 'postgres', name: 'shop-api', region: 'us-east-2' } },
+  { label: 'gcp defaults', overrides: { cloud: 'gcp' } },
+  { label: 'gcp postgres shop-api europe-north1', overrides: { cloud: 'gcp', database: 'postgres', name: 'shop-api', region: 'europe-north1' } },
+  { label: 'azure defaults', overrides: { cloud: 'azure' } },
+  { label: 'azure postgres shop-api northeurope', overrides: { cloud: 'azure', database: 'postgres', name: 'shop-api', region: 'northeurope' } },
 ];
 
 describe.each(cells)('terraform piece: $label', ({ overrides }) => {
+  const answers = answersWith(overrides);
+  const cloud = clouds[answers.cloud];
+  const rule = rules[answers.cloud];
+  const postgres = answers.database === 'postgres';
+  const roots = ['terraform/bootstrap', ...ENVIRONMENTS.map((e) => `terraform/environments/${e}`)];
   let out: { dir: string; files: Map<string, string> };
   let dirs: Map<string, TfDir>;
-  const postgres = overrides.database === 'postgres';
   const get = (dir: string): TfDir => dirs.get(dir) ?? expect.fail(`${dir} not rendered`);
 
   beforeAll(async () => {
@@ -165,7 +43,7 @@ describe.each(cells)('terraform piece: $label', ({ overrides }) => {
 
   it('renders the modules, the bootstrap root and both environment roots, and every .tf and tfvars example parses', async () => {
     const expected = [...MODULES, ...(postgres ? ['database'] : [])].map((m) => `terraform/modules/${m}`);
-    expect([...dirs.keys()].sort()).toEqual([...expected, 'terraform/bootstrap', ...ENVIRONMENTS.map((e) => `terraform/environments/${e}`)].sort());
+    expect([...dirs.keys()].sort()).toEqual([...expected, ...roots].sort());
     expect([...dirs.values()].reduce((n, d) => n + d.files.length, 0)).toBe([...out.files.keys()].filter((p) => p.endsWith('.tf')).length);
     for (const [path, src] of out.files) if (path.endsWith('.tfvars.example')) await expect(parse(path, src)).resolves.toBeTypeOf('object');
     const ignored = out.files.get('terraform/.gitignore')?.split('\n') ?? [];
@@ -181,10 +59,10 @@ describe.each(cells)('terraform piece: $label', ({ overrides }) => {
     }
   });
 
-  it('TF01 + TF04: required_version, constrained providers, typed and described variables, described outputs', () => {
+  it("TF01 + TF04: required_version, the catalog's pinned provider everywhere, typed and described variables, described outputs", () => {
     expect([...dirs].flatMap(([dir, config]) => structureProblems(dir, config))).toEqual([]);
-    const aws = get('terraform/modules/cluster').terraform.flatMap((t) => (t.required_providers ?? []) as Block[])[0]?.aws as Block;
-    expect(aws).toEqual({ source: 'hashicorp/aws', version: '~> 6.0' });
+    const { name, source, version } = cloud.terraformProvider;
+    for (const [dir, config] of dirs) expect(requiredProviders(config), dir).toEqual({ [name]: { source, version } });
   });
 
   it('module calls: sources exist, arguments are declared variables, required variables are passed, outputs exist', () => {
@@ -192,72 +70,70 @@ describe.each(cells)('terraform piece: $label', ({ overrides }) => {
     expect(Object.keys(get('terraform/bootstrap').modules).sort()).toEqual(['github_oidc', 'registry', 'state_backend']);
     for (const env of ENVIRONMENTS) {
       const calls = Object.keys(get(`terraform/environments/${env}`).modules).sort();
-      expect(calls).toEqual(['cluster', ...(postgres ? ['database'] : []), 'deploy_role', 'network']);
+      expect(calls).toEqual(['app_identity', 'cluster', ...(postgres ? ['database'] : []), 'deploy_role', 'network']);
     }
   });
 
-  it('TF02: each environment stores its state in S3, encrypted with the state key and locked; the bucket is versioned and private', () => {
+  it("TF02: each environment keeps its state in the bootstrap's store (partial backend, locking native), which is versioned and private", () => {
     const name = String(get('terraform/bootstrap').locals.name);
-    expect(name).toBe(overrides.name ?? 'demo-app');
+    expect(name).toBe(answers.name);
+    expect(backendOf(get('terraform/bootstrap'))).toEqual([]);
     for (const env of ENVIRONMENTS) {
       const root = get(`terraform/environments/${env}`);
-      const s3 = root.terraform.flatMap((t) => ((t.backend as Block | undefined)?.s3 ?? []) as Block[]);
-      expect(s3).toHaveLength(1);
-      expect(s3[0]).toMatchObject({ key: `${name}/${env}/terraform.tfstate`, encrypt: true, use_lockfile: true, kms_key_id: `alias/${name}-tfstate` });
-      expect(s3[0]).not.toHaveProperty('dynamodb_table');
+      const backends = backendOf(root);
+      expect(backends.map((b) => b.type)).toEqual([{ aws: 's3', gcp: 'gcs', azure: 'azurerm' }[answers.cloud]]);
+      rule.backend(backends[0]!.args, name, env);
       expect(root.locals.environment).toBe(env);
+      expect(root.locals.cluster_name).toBe('${local.name}-${local.environment}');
     }
-    const backend = get('terraform/modules/state-backend').resources;
-    expect(backend.aws_s3_bucket_versioning?.this?.versioning_configuration).toEqual([{ status: 'Enabled' }]);
-    expect(backend.aws_s3_bucket_public_access_block?.this).toMatchObject({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
-    expect(backend.aws_s3_bucket_server_side_encryption_configuration?.this).toBeDefined();
-    expect(backend.aws_kms_alias?.this?.name).toBe('alias/${var.name}-tfstate');
+    rule.stateStore(get('terraform/modules/state-backend'));
   });
 
-  it('TF03: no literal credentials or secrets; secret outputs are sensitive', () => {
+  it('TF03: no literal credentials or secrets, no password anywhere; secret outputs are sensitive', () => {
     expect(secretProblems(dirs)).toEqual([]);
-    if (postgres) {
-      const db = get('terraform/modules/database').resources.aws_db_instance?.this ?? expect.fail('no aws_db_instance');
-      expect(db.manage_master_user_password).toBe(true);
-      expect(db).not.toHaveProperty('password');
-      expect(get('terraform/environments/production').outputs.database_master_user_secret_arn?.sensitive).toBe(true);
-    }
+    if (postgres) rule.database(get('terraform/modules/database'));
   });
 
-  it('TF06 + TF07: private-by-default API with 0.0.0.0/0 rejected, encrypted secrets, audit logs, private nodes; immutable scanned registry', () => {
+  it('TF06 + TF07: private-by-default API with 0.0.0.0/0 rejected, encrypted secrets, logs, private nodes; immutable scanned registry', () => {
     const cluster = get('terraform/modules/cluster');
-    const eks = cluster.resources.aws_eks_cluster?.this ?? expect.fail('no aws_eks_cluster');
-    expect((eks.encryption_config as Block[])[0]?.resources).toEqual(['secrets']);
-    expect(eks.enabled_cluster_log_types).toContain('audit');
-    expect((eks.vpc_config as Block[])[0]).toMatchObject({ endpoint_private_access: true, endpoint_public_access: '${length(var.api_allowed_cidrs) > 0}' });
+    rule.cluster(cluster);
     const cidrs = cluster.variables.api_allowed_cidrs ?? expect.fail('no api_allowed_cidrs');
     expect(cidrs.default).toEqual([]);
-    expect(String((cidrs.validation as Block[])[0]?.condition)).toContain('"0.0.0.0/0"');
-    expect(cluster.resources.aws_eks_node_group?.default?.subnet_ids).toBe('${var.private_subnet_ids}');
-    const ecr = get('terraform/modules/registry').resources.aws_ecr_repository?.this ?? expect.fail('no aws_ecr_repository');
-    expect(ecr.image_tag_mutability).toBe('IMMUTABLE');
-    expect(ecr.image_scanning_configuration).toEqual([{ scan_on_push: true }]);
+    expect(String(first(cidrs, 'validation').condition)).toContain('"0.0.0.0/0"');
+    rule.registry(get('terraform/modules/registry'));
   });
 
-  it('TF08: the database module exists only with postgres; encrypted, private, backed up, deletion-protected in production', () => {
+  it('TF08: the database module exists only with postgres; production is deletion-protected, HA and keeps more backups', () => {
     expect(out.files.has('terraform/modules/database/main.tf')).toBe(postgres);
     if (!postgres) return;
-    const db = get('terraform/modules/database').resources.aws_db_instance?.this ?? expect.fail('no aws_db_instance');
-    expect(db).toMatchObject({ storage_encrypted: true, publicly_accessible: false, backup_retention_period: '${var.backup_retention_days}' });
     const settings = (env: string) => {
       const root = get(`terraform/environments/${env}`);
       const call = root.modules.database ?? expect.fail(`${env}: no database module`);
-      return { deletion: resolve(root, call.deletion_protection), multiAz: resolve(root, call.multi_az), backups: resolve(root, call.backup_retention_days) };
+      return rule.dbCall.map((arg) => resolve(root, call[arg]));
     };
-    expect(settings('production')).toEqual({ deletion: true, multiAz: true, backups: 30 });
-    expect(settings('staging')).toMatchObject({ deletion: false, multiAz: false });
+    const [deletion, ha, backups] = settings('production');
+    expect([deletion, ha]).toEqual([true, true]);
+    expect(backups).toBeGreaterThanOrEqual(30);
+    expect(settings('staging').slice(0, 2)).toEqual([false, false]);
   });
 
-  it('TF09: providers tag every resource with app, environment and managed-by; user values arrive quoted', () => {
-    for (const root of ['terraform/bootstrap', ...ENVIRONMENTS.map((e) => `terraform/environments/${e}`)]) {
-      const tags = ((get(root).providers[0]?.default_tags as Block[])[0]?.tags ?? {}) as Block;
-      expect(Object.keys(tags).sort(), root).toEqual(['app', 'environment', 'managed-by']);
-      expect(get(root).variables.region?.default).toBe(overrides.region ?? 'eu-west-1');
+  it('TF09: every resource is tagged with app, environment and managed-by; the region default is the answer', () => {
+    for (const root of roots) {
+      expect(rule.tagProblems(root, dirs), root).toEqual([]);
+      expect(get(root).variables[rule.regionVariable]?.default, root).toBe(answers.region);
+    }
+  });
+
+  it('CI trust and identities: OIDC subjects scoped to the repo branch / environment; outputs name the shared CI variables', () => {
+    const subjects = (dir: string) => [...strings(get(dir).raw)].map(([, v]) => v).filter((v) => v.includes('repo:${var.github_repository}:'));
+    expect(subjects('terraform/modules/github-oidc').join(' ')).toContain('repo:${var.github_repository}:ref:refs/heads/${var.branch}');
+    expect(subjects('terraform/modules/deploy-role').join(' ')).toContain('repo:${var.github_repository}:environment:${var.environment}');
+    const descriptions = (dir: string) => Object.values(get(dir).outputs).map((o) => String(o.description)).join('\n');
+    for (const v of rule.ciVariables.bootstrap) expect(descriptions('terraform/bootstrap')).toContain(v);
+    for (const env of ENVIRONMENTS) {
+      const text = descriptions(`terraform/environments/${env}`);
+      for (const v of rule.ciVariables.environment) expect(text).toContain(v);
+      expect(get(`terraform/environments/${env}`).outputs.app_identity?.description).toContain(cloud.workloadIdentityAnnotation);
     }
   });
 
@@ -265,6 +141,35 @@ describe.each(cells)('terraform piece: $label', ({ overrides }) => {
     const fmt = spawnSync(terraformBin, ['fmt', '-check', '-diff', '-recursive', join(out.dir, 'terraform')], { encoding: 'utf8' });
     expect(fmt.stdout).toBe('');
     expect(fmt.status).toBe(0);
+  });
+});
+
+describe('names shared between the roots of one cloud', () => {
+  it('GCP: the environments look up the GitHub pool and the registry by the IDs terraform/bootstrap creates', async () => {
+    const dirs = await parseTree(renderToDir({ cloud: 'gcp' }, ['terraform']).files);
+    const env = dirs.get('terraform/environments/staging')!;
+    expect(String(env.locals.github_pool_id).replace('local.name', 'var.name')).toBe(dirs.get('terraform/modules/github-oidc')!.locals.pool_id);
+    expect(env.resources.google_artifact_registry_repository_iam_member?.nodes_pull?.repository).toBe('${local.name}');
+    expect(dirs.get('terraform/bootstrap')!.modules.registry?.name).toBe('${local.name}');
+  });
+
+  it('Azure: the environments find the registry and the state account where terraform/bootstrap puts them', async () => {
+    const dirs = await parseTree(renderToDir({ cloud: 'azure' }, ['terraform']).files);
+    const registry = dirs.get('terraform/environments/production')!.data.azurerm_container_registry?.shared ?? expect.fail('no registry lookup');
+    expect(registry.name).toBe(String(dirs.get('terraform/modules/registry')!.resources.azurerm_container_registry?.this?.name).replace('var.name', 'local.name'));
+    expect(registry.resource_group_name).toBe(dirs.get('terraform/bootstrap')!.resources.azurerm_resource_group?.shared?.name);
+  });
+});
+
+describe.each(Object.keys(clouds) as CloudId[])('workload identity on Kubernetes (%s)', (cloudId) => {
+  it.each(ENVIRONMENTS)('%s overlay builds; the ServiceAccount carries the cloud annotation (and Azure pods the webhook label)', (env) => {
+    const { dir } = renderToDir({ cloud: cloudId }, ['kustomize']);
+    const objects = parseYamlDocs(kubectlKustomize(join(dir, 'kubernetes/overlays', env))) as Block[];
+    const sa = objects.find((o) => o.kind === 'ServiceAccount') ?? expect.fail('no ServiceAccount');
+    const annotations = ((sa.metadata as Block).annotations ?? {}) as Record<string, string>;
+    expect(Object.keys(annotations)).toEqual([clouds[cloudId].workloadIdentityAnnotation]);
+    const pod = (((objects.find((o) => o.kind === 'Deployment')!.spec as Block).template as Block).metadata as Block).labels as Record<string, string>;
+    expect(pod['azure.workload.identity/use']).toBe(cloudId === 'azure' ? 'true' : undefined);
   });
 });
 
@@ -285,16 +190,25 @@ describe('terraform checkers catch what they claim to', () => {
     ]);
   });
 
-  it('flags a literal password, provider keys and an unmarked secret output', async () => {
+  it('flags a literal password, provider and backend credentials and an unmarked secret output', async () => {
     const dirs = await tree({
       'terraform/root/main.tf':
-        'provider "aws" {\n  access_key = "AKIAABCDEFGHIJKLMNOP"\n}\n\nresource "aws_db_instance" "x" {\n  password = "hunter2"\n}\n\noutput "db_secret" {\n  description = "s"\n  value       = "x"\n}\n',
+        'provider "aws" {\n  access_key = "AKIAABCDEFGHIJKLMNOP"\n}\n\nprovider "google" {\n  credentials = file("key.json")\n}\n\nterraform {\n  backend "azurerm" {\n    sas_token = "x"\n  }\n}\n\nresource "aws_db_instance" "x" {\n  password = "hunter2"\n}\n\noutput "db_secret" {\n  description = "s"\n  value       = "x"\n}\n',
     });
     const problems = secretProblems(dirs);
-    expect(problems).toEqual(expect.arrayContaining(['terraform/root: literal value for password', 'terraform/root: provider sets access_key', 'terraform/root: output db_secret not sensitive']));
+    expect(problems).toEqual(expect.arrayContaining(['terraform/root: literal value for password', 'terraform/root: provider sets access_key', 'terraform/root: provider sets credentials',
+      'terraform/root: backend sets sas_token', 'terraform/root: output db_secret not sensitive']));
     expect(structureProblems('terraform/root', dirs.get('terraform/root')!)).toEqual(
       expect.arrayContaining(['terraform/root: no required_version', 'terraform/root: provider aws used but not in required_providers']),
     );
+  });
+
+  it('flags an untagged Azure resource and a module call without tags', async () => {
+    const dirs = await tree({
+      'terraform/modules/m/main.tf': 'variable "tags" {\n  type        = map(string)\n  description = "t"\n}\n\nresource "azurerm_resource_group" "x" {\n  name     = "x"\n  location = "westeurope"\n}\n',
+      'terraform/environments/staging/main.tf': 'locals {\n  tags = { app = "a", environment = "e", managed-by = "terraform" }\n}\n\nmodule "m" {\n  source = "../../modules/m"\n}\n',
+    });
+    expect(rules.azure.tagProblems('terraform/environments/staging', dirs)).toEqual(['module ../../modules/m gets no tags', 'azurerm_resource_group.x has no tags']);
   });
 
   it.skipIf(!existsSync(terraformBin))('terraform fmt -check rejects misaligned attributes', () => {

@@ -5,25 +5,30 @@ import type { FileTable } from '../../src/render/table.js';
 /** The questions this piece needs; a piece run asks only these. */
 export const asks: readonly QuestionId[] = ['name', 'cloud', 'region', 'orchestrator', 'database'];
 
-const onAws = (c: RenderContext): boolean => c.cloud.id === 'aws';
+/** Template folder of the chosen cloud: every cloud has the same layout under templates/terraform/<id>/. */
+const ofCloud =
+  (path: string) =>
+  (c: RenderContext): string =>
+    `terraform/${c.cloud.id}/${path}`;
 
 /**
- * AWS: reusable modules, a bootstrap root (state bucket, registry, GitHub OIDC; local state) and one root
+ * Reusable modules, a bootstrap root (state backend, registry, GitHub OIDC trust; local state) and one root
  * per environment. Each environment root is the shared `environments/common` files plus its own
  * `backend.tf` (state key) and `environment.tf` (sizes, retention, protection).
  */
 export const files: FileTable = [
-  { dir: 'terraform/aws/modules/network', to: 'terraform/modules/network', when: onAws },
-  { dir: 'terraform/aws/modules/cluster', to: 'terraform/modules/cluster', when: onAws },
-  { dir: 'terraform/aws/modules/registry', to: 'terraform/modules/registry', when: onAws },
-  { dir: 'terraform/aws/modules/database', to: 'terraform/modules/database', when: (c) => onAws(c) && c.hasDatabase },
-  { dir: 'terraform/aws/modules/state-backend', to: 'terraform/modules/state-backend', when: onAws },
-  { dir: 'terraform/aws/modules/github-oidc', to: 'terraform/modules/github-oidc', when: onAws },
-  { dir: 'terraform/aws/modules/deploy-role', to: 'terraform/modules/deploy-role', when: onAws },
-  { dir: 'terraform/aws/bootstrap', to: 'terraform/bootstrap', when: onAws },
-  { dir: 'terraform/aws/environments/common', to: 'terraform/environments/staging', when: onAws },
-  { dir: 'terraform/aws/environments/staging', to: 'terraform/environments/staging', when: onAws },
-  { dir: 'terraform/aws/environments/common', to: 'terraform/environments/production', when: onAws },
-  { dir: 'terraform/aws/environments/production', to: 'terraform/environments/production', when: onAws },
-  { template: 'terraform/aws/gitignore.ejs', to: 'terraform/.gitignore', strategy: 'lines', when: onAws },
+  { dir: ofCloud('modules/network'), to: 'terraform/modules/network' },
+  { dir: ofCloud('modules/cluster'), to: 'terraform/modules/cluster' },
+  { dir: ofCloud('modules/registry'), to: 'terraform/modules/registry' },
+  { dir: ofCloud('modules/database'), to: 'terraform/modules/database', when: (c) => c.hasDatabase },
+  { dir: ofCloud('modules/state-backend'), to: 'terraform/modules/state-backend' },
+  { dir: ofCloud('modules/github-oidc'), to: 'terraform/modules/github-oidc' },
+  { dir: ofCloud('modules/deploy-role'), to: 'terraform/modules/deploy-role' },
+  { dir: ofCloud('modules/app-identity'), to: 'terraform/modules/app-identity' },
+  { dir: ofCloud('bootstrap'), to: 'terraform/bootstrap' },
+  { dir: ofCloud('environments/common'), to: 'terraform/environments/staging' },
+  { dir: ofCloud('environments/staging'), to: 'terraform/environments/staging' },
+  { dir: ofCloud('environments/common'), to: 'terraform/environments/production' },
+  { dir: ofCloud('environments/production'), to: 'terraform/environments/production' },
+  { template: 'terraform/gitignore.ejs', to: 'terraform/.gitignore', strategy: 'lines' },
 ];
