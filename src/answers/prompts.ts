@@ -25,6 +25,11 @@ export interface PromptContext {
 }
 
 export function promptQuestions(ctx: PromptContext): PromptQuestion[] {
+  // Answers fixed before this session (flags, files, stored): choices that depend on them (a stack's
+  // variants) list only what fits. One asked in this same session cannot narrow a list built up front (the
+  // prompt typing takes a list, not a function of the answers), so that list holds every value; the default
+  // still follows the answer given, and a value that does not fit it is rejected before anything is written.
+  const fixed = Object.fromEntries(Object.entries(ctx.decided).filter(([id]) => !ctx.open.includes(id as QuestionId))) as Partial<Answers>;
   return ctx.open.map((id) => {
     const q = questions[id];
     const evidence = ctx.evidence[id];
@@ -35,7 +40,7 @@ export function promptQuestions(ctx: PromptContext): PromptQuestion[] {
         q.default({ answers: { ...ctx.decided, ...soFar }, detected: ctx.detected, dirName: ctx.dirName }),
     };
     if ('choices' in q) {
-      return { ...base, type: 'select' as const, choices: q.choices().map((c) => ({ value: c.value, name: `${c.value}  ${c.label}` })) };
+      return { ...base, type: 'select' as const, choices: q.choices(fixed).map((c) => ({ value: c.value, name: `${c.value}  ${c.label}` })) };
     }
     return {
       ...base,

@@ -5,12 +5,19 @@
  */
 import { ciProviders, clouds, databases, orchestrators, stacks } from '../catalog/index.js';
 import type { CiId, CloudId, DatabaseId, OrchestratorId, StackId } from '../catalog/index.js';
+import type { VariantId } from '../catalog/stacks.js';
 
 /** What a default may be computed from: answers decided so far and what detection found. */
 export interface DefaultsContext {
   // Narrow views, not Partial<Answers>: Answers is derived from this table, so the table cannot name it.
   readonly answers: { readonly stack?: StackId; readonly cloud?: CloudId };
-  readonly detected: { readonly name?: string; readonly stack?: StackId; readonly database?: DatabaseId; readonly port?: number };
+  readonly detected: {
+    readonly name?: string;
+    readonly stack?: StackId;
+    readonly variant?: VariantId;
+    readonly database?: DatabaseId;
+    readonly port?: number;
+  };
   /** Basename of the target dir, a fallback for the app name. */
   readonly dirName: string;
 }
@@ -30,9 +37,13 @@ export interface Question<T> {
   readonly help: string;
   /** How the default is chosen, for --help and the README. */
   readonly defaultHelp: string;
-  readonly choices?: () => readonly Choice[];
-  /** Coerce a raw value (CLI string, YAML/JSON scalar, prompt result) or return an error message. */
-  readonly parse: (raw: unknown) => { ok: true; value: T } | { ok: false; error: string };
+  /** Allowed values; given the answers so far, only those that fit them (e.g. the chosen stack's variants). */
+  readonly choices?: (answers?: DefaultsContext['answers']) => readonly Choice[];
+  /**
+   * Coerce a raw value (CLI string, YAML/JSON scalar, prompt result) or return an error message. Given the
+   * answers so far, a value that does not fit them is an error too.
+   */
+  readonly parse: (raw: unknown, answers?: DefaultsContext['answers']) => { ok: true; value: T } | { ok: false; error: string };
   readonly default: (ctx: DefaultsContext) => T | undefined;
 }
 
@@ -47,6 +58,14 @@ function choiceOf<K extends string>(table: Record<K, { label: string }>): { choi
         ? { ok: true, value: raw as K }
         : { ok: false, error: `must be one of: ${ids.join(', ')}` },
   };
+}
+
+/** The variants of one stack, or of every stack (labelled with it) when no stack is chosen yet. */
+function variantChoices(stack: StackId | undefined): Choice[] {
+  const ids = stack ? [stack] : (Object.keys(stacks) as StackId[]);
+  return ids.flatMap((s) =>
+    Object.values(stacks[s].variants).map((v) => ({ value: v.id, label: stack ? v.label : `${v.label} (${s})` })),
+  );
 }
 
 function patterned(pattern: RegExp, rule: string): Question<string>['parse'] {
@@ -75,7 +94,7 @@ export function toAppName(raw: string): string | undefined {
 export const questions = {
   name: {
     flag: 'name',
-    defaultHelp: 'from package.json or the directory name',
+    defaultHelp: 'from the manifest (package.json, pyproject.toml, go.mod, Cargo.toml, pom.xml, *.csproj…), else the directory name',
     metavar: '<app>',
     message: 'App name',
     help: 'becomes the image, Kubernetes and Terraform name: lowercase letters, digits and "-", 1-38 chars',
@@ -93,6 +112,25 @@ export const questions = {
     help: 'how the image is built and tested',
     ...choiceOf<StackId>(stacks),
     default: ({ detected }) => detected.stack ?? 'node',
+  },
+  variant: {
+    flag: 'variant',
+    defaultHelp: "detected from the lockfile, else the stack's default (node: npm)",
+    metavar: '<id>',
+    message: 'Package manager / build tool',
+    help: 'how dependencies are installed and the app built; one of the stack\'s variants (node: npm, pnpm, yarn; python: pip, poetry, uv; java: maven, mvnw, gradle, gradlew)',
+    choices: (answers?: DefaultsContext['answers']) => variantChoices(answers?.stack),
+    parse: (raw: unknown, answers?: DefaultsContext['answers']): Parsed<VariantId> => {
+      const ids = variantChoices(answers?.stack).map((c) => c.value);
+      if (typeof raw === 'string' && ids.includes(raw)) return { ok: true, value: raw as VariantId };
+      return { ok: false, error: `must be one of: ${ids.join(', ')}${answers?.stack ? ` (stack ${answers.stack})` : ''}` };
+    },
+    // A variant detected for another stack (e.g. --stack python in a node repo) is no default for this one.
+    default: ({ answers, detected }) => {
+      const stack = answers.stack ?? 'node';
+      const fits = detected.variant !== undefined && detected.stack === stack && detected.variant in stacks[stack].variants;
+      return fits ? detected.variant : (stacks[stack].defaultVariant as VariantId);
+    },
   },
   cloud: {
     flag: 'cloud',
@@ -144,7 +182,7 @@ export const questions = {
   },
   port: {
     flag: 'port',
-    defaultHelp: "the stack's default (node: 3000)",
+    defaultHelp: "the stack's default (node: 3000, python: 8000, others: 8080)",
     metavar: '<n>',
     message: 'Port the app listens on',
     help: 'container port used by the Dockerfile, compose, Kubernetes and the smoke test (1024-65535: the app runs as non-root)',

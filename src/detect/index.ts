@@ -2,51 +2,69 @@
  * Read the target repo to propose defaults. Detection only proposes: every value still goes through the
  * answers schema, and an explicit flag, answers file or stored answer wins.
  */
-import { join } from 'node:path';
 import type { Answers } from '../answers/schema.js';
-import { toAppName } from '../answers/schema.js';
-import { readOptional } from '../merge/manifest.js';
+import { questions, toAppName } from '../answers/schema.js';
+import { detectDotnet, detectJava, detectRust } from './compiled.js';
+import { RepoFiles } from './read.js';
+import { detectGo, detectNode, detectPython, type Detector, type Evidenced, type StackFinding } from './stacks.js';
+import type { DetectedVersion } from './version.js';
+
+export type { DetectedVersion } from './version.js';
 
 export interface Detection {
   readonly answers: Partial<Answers>;
   /** Why each value was proposed, e.g. "package.json", for prompts and the summary. */
   readonly evidence: Partial<Record<keyof Answers, string>>;
+  /**
+   * What the repo says that no answer carries (yet): the language version (with the catalog version it maps
+   * to, when one does) and how the app starts. For the summary, and for answers that may come to carry them.
+   */
+  readonly facts: {
+    readonly languageVersion?: DetectedVersion;
+    readonly start?: Evidenced<string>;
+  };
 }
 
-const POSTGRES_CLIENTS = ['pg', 'postgres', 'pg-promise', 'node-pg-migrate'];
+/**
+ * Backend manifests first: a Go, Rust, .NET, Java or Python service often carries a package.json for
+ * front-end tooling, while a Node service rarely carries theirs.
+ */
+const DETECTORS: readonly Detector[] = [detectGo, detectRust, detectDotnet, detectJava, detectPython, detectNode];
 
 export function detect(root: string): Detection {
-  const answers: Partial<Answers> = {};
-  const evidence: Partial<Record<keyof Answers, string>> = {};
-  const pkg = readJson(join(root, 'package.json'));
-  if (pkg) {
-    answers.stack = 'node';
-    evidence.stack = 'package.json';
-    const name = typeof pkg.name === 'string' ? toAppName(pkg.name) : undefined;
-    if (name) {
-      answers.name = name;
-      evidence.name = 'package.json';
-    }
-    const deps = { ...asRecord(pkg.dependencies), ...asRecord(pkg.devDependencies) };
-    if (POSTGRES_CLIENTS.some((d) => d in deps)) {
-      answers.database = 'postgres';
-      evidence.database = 'package.json';
-    }
+  const repo = new RepoFiles(root);
+  const found = DETECTORS.map((d) => d(repo)).find((f): f is StackFinding => f !== undefined);
+  if (!found) return { answers: {}, evidence: {}, facts: {} };
+  const answers: Partial<Answers> = { stack: found.stack };
+  const evidence: Partial<Record<keyof Answers, string>> = { stack: found.evidence };
+  if (found.variant) {
+    answers.variant = found.variant.value;
+    evidence.variant = found.variant.evidence;
   }
-  return { answers, evidence };
+  const name = found.name && toAppName(found.name.value);
+  if (name) {
+    answers.name = name;
+    evidence.name = found.name!.evidence;
+  }
+  if (found.postgres) {
+    answers.database = 'postgres';
+    evidence.database = found.postgres;
+  }
+  // Detected values skip the answers' parsing (they are defaults): propose only a port the schema accepts.
+  const port = found.port ?? envPort(repo);
+  if (port && questions.port.parse(port.value).ok) {
+    answers.port = port.value;
+    evidence.port = port.evidence;
+  }
+  const facts = { ...(found.version ? { languageVersion: found.version } : {}), ...(found.start ? { start: found.start } : {}) };
+  return { answers, evidence, facts };
 }
 
-function readJson(file: string): Record<string, unknown> | undefined {
-  const text = readOptional(file);
-  if (text === undefined) return undefined;
-  try {
-    const data: unknown = JSON.parse(text);
-    return data && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined; // an unreadable manifest proposes nothing; it is not ours to judge
+/** PORT=… in the env example compose reads (or a local .env). */
+function envPort(repo: RepoFiles): Evidenced<number> | undefined {
+  for (const file of ['.env.example', '.env']) {
+    const m = /^\s*(?:export\s+)?PORT\s*=\s*["']?(\d{2,5})["']?\s*$/m.exec(repo.text(file) ?? '');
+    if (m) return { value: Number(m[1]), evidence: file };
   }
-}
-
-function asRecord(value: unknown): Record<string, unknown> {
-  return value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+  return undefined;
 }
