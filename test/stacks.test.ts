@@ -101,13 +101,14 @@ describe('the variant question', () => {
     expect(() => buildContext(answers, '0.0.0')).toThrow("variant 'pnpm' is not a python variant; pass --variant pip|poetry|uv");
   });
 
-  it('prompts: the decided stack narrows the list; a stack asked in the same session lists all, the default follows it', () => {
+  it('prompts: the variant list and default follow the stack, whether decided before or asked in the same session', () => {
     const ctx = { detected: {}, evidence: {}, dirName: 'x' };
     const narrowed = promptQuestions({ ...ctx, open: ['variant'], decided: { stack: 'go', variant: 'gomod' } })[0]!;
-    expect(narrowed.choices?.map((c) => c.value)).toEqual(['gomod']);
+    expect(narrowed.choices?.().map((c) => c.value)).toEqual(['gomod']);
     const [stack, variant] = promptQuestions({ ...ctx, open: ['stack', 'variant'], decided: { stack: 'node', variant: 'npm' } });
     expect(stack!.name).toBe('stack');
-    expect(variant!.choices?.map((c) => c.value)).toContain('uv');
+    expect(variant!.choices?.({ stack: 'java' }).map((c) => c.value)).toEqual(['maven', 'mvnw', 'gradle', 'gradlew']);
+    expect(variant!.choices?.().map((c) => c.value)).toContain('uv');
     expect(variant!.default({ stack: 'java' })).toBe('maven');
   });
 });

@@ -10,9 +10,10 @@ export interface PromptQuestion {
   name: QuestionId;
   message: string;
   default: (soFar: Partial<Answers>) => unknown;
-  choices?: { value: string; name: string }[];
-  validate?: (input: unknown) => true | string;
-  filter?: (input: unknown) => unknown;
+  /** A function of the answers so far: inquirer calls it when the question comes up. */
+  choices?: (soFar?: Partial<Answers>) => { value: string; name: string }[];
+  validate?: (input: unknown, soFar?: Partial<Answers>) => true | string;
+  filter?: (input: unknown, soFar?: Partial<Answers>) => unknown;
 }
 
 export interface PromptContext {
@@ -25,11 +26,10 @@ export interface PromptContext {
 }
 
 export function promptQuestions(ctx: PromptContext): PromptQuestion[] {
-  // Answers fixed before this session (flags, files, stored): choices that depend on them (a stack's
-  // variants) list only what fits. One asked in this same session cannot narrow a list built up front (the
-  // prompt typing takes a list, not a function of the answers), so that list holds every value; the default
-  // still follows the answer given, and a value that does not fit it is rejected before anything is written.
+  // Choices, defaults and validation see the answers fixed before this session (flags, files, stored)
+  // under the ones given so far in it: the variant list is the chosen stack's, the region fits the cloud.
   const fixed = Object.fromEntries(Object.entries(ctx.decided).filter(([id]) => !ctx.open.includes(id as QuestionId))) as Partial<Answers>;
+  const upTo = (soFar: Partial<Answers> | undefined): Partial<Answers> => ({ ...fixed, ...(soFar ?? {}) });
   return ctx.open.map((id) => {
     const q = questions[id];
     const evidence = ctx.evidence[id];
@@ -40,17 +40,18 @@ export function promptQuestions(ctx: PromptContext): PromptQuestion[] {
         q.default({ answers: { ...ctx.decided, ...soFar }, detected: ctx.detected, dirName: ctx.dirName }),
     };
     if ('choices' in q) {
-      return { ...base, type: 'select' as const, choices: q.choices(fixed).map((c) => ({ value: c.value, name: `${c.value}  ${c.label}` })) };
+      const choices = (soFar?: Partial<Answers>) => q.choices(upTo(soFar)).map((c) => ({ value: c.value, name: `${c.value}  ${c.label}` }));
+      return { ...base, type: 'select' as const, choices };
     }
     return {
       ...base,
       type: 'input' as const,
-      validate: (input: unknown) => {
-        const parsed = q.parse(typeof input === 'number' ? input : String(input ?? '').trim());
+      validate: (input: unknown, soFar?: Partial<Answers>) => {
+        const parsed = q.parse(typeof input === 'number' ? input : String(input ?? '').trim(), upTo(soFar));
         return parsed.ok ? true : `${q.message} ${parsed.error}`;
       },
-      filter: (input: unknown) => {
-        const parsed = q.parse(typeof input === 'number' ? input : String(input ?? '').trim());
+      filter: (input: unknown, soFar?: Partial<Answers>) => {
+        const parsed = q.parse(typeof input === 'number' ? input : String(input ?? '').trim(), upTo(soFar));
         return parsed.ok ? parsed.value : input;
       },
     };

@@ -39,7 +39,8 @@ export function resolveAnswers(input: ResolveInput): Resolution {
     const question = questions[id];
     const source = input.sources.find((s) => s.values[id] !== undefined);
     if (source) {
-      const parsed = question.parse(source.values[id]);
+      // Earlier answers go along: a variant must fit the stack, a region the cloud.
+      const parsed = question.parse(source.values[id], answers as Partial<Answers>);
       if (!parsed.ok) {
         throw new UsageError(`${source.label(id)} ${show(source.values[id])} ${parsed.error}`);
       }

@@ -143,13 +143,16 @@ export const questions = {
   },
   region: {
     flag: 'region',
-    defaultHelp: "the cloud's default (aws: eu-west-1)",
+    defaultHelp: "the cloud's default (aws: eu-west-1, gcp: europe-west1, azure: westeurope)",
     metavar: '<region>',
     message: 'Cloud region',
     help: 'region for the state bucket, the registry and the cluster',
-    parse: (raw): Parsed<string> => {
-      const known = Object.values(clouds).some((cloud) => typeof raw === 'string' && cloud.regionPattern.test(raw));
-      return known ? { ok: true, value: raw as string } : { ok: false, error: 'must be a region name such as eu-west-1' };
+    // Checked against the chosen cloud's naming, so `--cloud azure --region eu-west-1` is caught here.
+    parse: (raw, answers): Parsed<string> => {
+      const cloud = clouds[answers?.cloud ?? 'aws'];
+      return typeof raw === 'string' && cloud.regionPattern.test(raw)
+        ? { ok: true, value: raw }
+        : { ok: false, error: `must be a ${cloud.id} region name such as ${cloud.defaultRegion}` };
     },
     default: ({ answers }) => clouds[answers.cloud ?? 'aws'].defaultRegion,
   },

@@ -6,9 +6,11 @@ declare module 'yeoman-generator' {
     name: string;
     message: string;
     default?: unknown;
-    choices?: readonly { value: string; name: string; description?: string }[];
-    validate?: (input: unknown) => true | string;
-    filter?: (input: unknown) => unknown;
+    choices?:
+      | readonly { value: string; name: string; description?: string }[]
+      | ((answers?: never) => readonly { value: string; name: string; description?: string }[]);
+    validate?: (input: unknown, answers?: never) => true | string;
+    filter?: (input: unknown, answers?: never) => unknown;
   }
   export default class Generator {
     constructor(args: string | string[], options: Record<string, unknown>, features?: Record<string, unknown>);
