@@ -21,6 +21,10 @@ export interface RenderContext {
     readonly healthPath: string;
     readonly uid: number;
     readonly gid: number;
+    /** Exec-form health check the runtime image can run, or null (distroless: the orchestrator probes). */
+    readonly healthcheck: readonly string[] | null;
+    /** Whether the runtime image has a shell (`/bin/sleep` for a preStop pause, `sh` for debugging). */
+    readonly shell: boolean;
   };
   readonly stack: Stack;
   /**
@@ -48,7 +52,15 @@ export function buildContext(answers: Answers, infraKitVersion: string): RenderC
   ) as Record<keyof typeof actions, string>;
   return {
     answers,
-    app: { name: answers.name, port: answers.port, healthPath: answers.healthPath, uid: APP_UID, gid: APP_UID },
+    app: {
+      name: answers.name,
+      port: answers.port,
+      healthPath: answers.healthPath,
+      uid: APP_UID,
+      gid: APP_UID,
+      healthcheck: stacks[answers.stack].healthcheck?.(answers.port, answers.healthPath) ?? null,
+      shell: stacks[answers.stack].runtimeShell,
+    },
     stack: stacks[answers.stack],
     variant: stackVariant(stacks[answers.stack], answers.variant),
     cloud: clouds[answers.cloud],
