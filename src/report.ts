@@ -42,7 +42,8 @@ export function summarize(plan: KitPlan, style: Style, dryRun: boolean): string 
     if (file.action === 'unchanged' && !file.forget) continue;
     lines.push(`${label(file.action)} ${file.path}${file.reason ? `  (${file.reason})` : ''}`);
   }
-  const grouped = [...created].map(([piece, paths]) => `${label('create')} ${piece.padEnd(10)} ${collapse(paths).join('  ')}`);
+  // .yo-rc.json is infra-kit's own record, not a piece.
+  const grouped = [...created].map(([piece, paths]) => `${label('create')} ${(piece === 'record' ? 'infra-kit' : piece).padEnd(10)} ${collapse(paths).join('  ')}`);
   lines.unshift(...grouped);
   const counts = countActions(plan);
   const total = Object.entries(counts)
