@@ -8,8 +8,20 @@ import Generator from 'yeoman-generator';
 import { promptQuestions } from '../src/answers/prompts.js';
 import { questionOrder, questions, type QuestionId } from '../src/answers/schema.js';
 import type { Piece } from '../src/render/table.js';
-import { finishSession, startSession, withPrompted, type Outcome, type RunOptions, type Session } from '../src/session.js';
-import { summarize } from '../src/report.js';
+import { commitSession, planSession, startSession, withPrompted, type Outcome, type RunOptions, type Session } from '../src/session.js';
+import { countActions, summarize } from '../src/report.js';
+import type { KitPlan } from '../src/kit.js';
+import type { PlannedFile } from '../src/merge/plan.js';
+import { applyChoice, choicesFor, type ConflictChoice } from '../src/merge/choices.js';
+import { unifiedDiff } from '../src/merge/three-way.js';
+import { CancelledError } from '../src/errors.js';
+
+const CHOICE_LABEL: Record<ConflictChoice | 'diff', string> = {
+  keep: 'keep mine',
+  take: 'take the new version',
+  merge: 'merge (3-way; conflict markers where both changed the same lines)',
+  diff: 'show the diff',
+};
 
 export abstract class PieceGenerator extends Generator {
   protected abstract readonly pieces: readonly Piece[];
@@ -37,12 +49,55 @@ export abstract class PieceGenerator extends Generator {
     this.session = withPrompted(session, prompted);
   }
 
-  writing(): void {
+  async writing(): Promise<void> {
     if (!this.session) throw new Error('prompting did not run');
-    this.outcome = finishSession(this.session);
+    const { plan, answers } = planSession(this.session);
+    const reviewed = await this.review(plan);
+    this.outcome = commitSession(this.session, reviewed, answers);
     const onOutcome = this.options.onOutcome as ((o: Outcome) => void) | undefined;
     if (onOutcome) onOutcome(this.outcome);
     else this.log(summarize(this.outcome.plan, { color: false }, this.session.options.dryRun));
+  }
+
+  /**
+   * Before writing: an explicit choice per conflict (keep mine / take new / merge / show diff), then the plan
+   * and one confirmation. Never a silent overwrite.
+   */
+  private async review(plan: KitPlan): Promise<KitPlan> {
+    const version = plan.version;
+    const files: PlannedFile[] = [];
+    for (const file of plan.files) {
+      let choice: ConflictChoice | 'diff' | undefined;
+      while (file.action === 'conflict' && file.rendered !== undefined && choice !== 'keep' && choice !== 'take' && choice !== 'merge') {
+        if (choice === 'diff') this.log(unifiedDiff(file.path, file.previous ?? '', file.rendered, ['yours', 'infra-kit']));
+        const options = [...choicesFor(file), 'diff'] as const;
+        ({ choice } = await this.prompt<{ choice: ConflictChoice | 'diff' }>([
+          {
+            type: 'select',
+            name: 'choice',
+            message: `${file.path} differs from what infra-kit renders (${file.reason ?? 'conflict'}). What now?`,
+            choices: options.map((value) => ({ value, name: CHOICE_LABEL[value] })),
+            default: 'keep',
+          },
+        ]));
+      }
+      files.push(choice && choice !== 'diff' ? applyChoice(file, choice, version) : file);
+    }
+    const reviewed = { ...plan, files };
+    if (this.session?.options.dryRun) return reviewed;
+    const counts = countActions(reviewed);
+    const writes = counts.create + counts.update + counts.merge + counts.remove;
+    if (writes === 0) return reviewed;
+    const { write } = await this.prompt<{ write: boolean }>([
+      {
+        type: 'confirm',
+        name: 'write',
+        message: `Write ${counts.create} new and ${counts.update + counts.merge} changed files (${counts.unchanged + counts.kept} left as they are)?`,
+        default: true,
+      },
+    ]);
+    if (!write) throw new CancelledError();
+    return reviewed;
   }
 
   /** From our CLI: the options it already parsed. From `yo` or yeoman-test: the generator's own options. */

@@ -93,6 +93,11 @@ export interface Outcome {
 
 export function finishSession(session: Session): Outcome {
   const { plan, answers } = planSession(session);
+  return commitSession(session, plan, answers);
+}
+
+/** Write a (possibly person-adjusted) plan, unless this is a dry run. */
+export function commitSession(session: Session, plan: KitPlan, answers: Answers): Outcome {
   if (!session.options.dryRun) commitKit(plan);
   return { plan, answers, exitCode: hasConflicts(plan) ? 1 : 0 };
 }

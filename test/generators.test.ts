@@ -35,7 +35,8 @@ describe('Yeoman generators (thin adapters over the engine)', () => {
       .inTmpDir((dir) => writeFileSync(join(dir, '.yo-rc.json'), JSON.stringify({ 'create-infra-kit': { version: '0.0.1', answers: { name: 'stored-app', port: 9090 } } })))
       .withAnswers({ stack: 'node', variant: 'npm', healthPath: '/healthz' });
     const asked = (result.askedQuestions as unknown as { name: string }[]).map((q) => q.name);
-    expect(asked.sort()).toEqual(['healthPath', 'stack', 'variant']);
+    // Its own questions, then the one confirmation of the plan before writing.
+    expect(asked.sort()).toEqual(['healthPath', 'stack', 'variant', 'write']);
     result.assertFileContent('Dockerfile', /EXPOSE 9090/);
     result.assertNoFile('docker-compose.yml');
     expect(withoutRecord(snapshotTree(result.cwd))['.yo-rc.json']).toContain('"name": "stored-app"');
@@ -43,7 +44,7 @@ describe('Yeoman generators (thin adapters over the engine)', () => {
 });
 
 describe('upgrade generator', () => {
-  it('re-renders with the stored answers and asks nothing', async () => {
+  it('re-renders with the stored answers and asks no question, only to confirm the plan', async () => {
     const { default: UpgradeGenerator } = await import('../generators/upgrade/index.js');
     const result = await helpers
       .run(UpgradeGenerator)
@@ -54,10 +55,44 @@ describe('upgrade generator', () => {
       })
       // yeoman-test passes Yeoman's own --force by default; an upgrade must run without it.
       .withOptions({ port: '9191', force: false });
-    expect(result.askedQuestions).toEqual([]);
+    expect(result.askedQuestions).toEqual([{ name: 'write', answer: true }]);
     // Read the disk: the engine writes there, not into yeoman-test's in-memory fs.
     const dockerfile = readFileSync(join(result.cwd, 'Dockerfile'), 'utf8');
     expect(dockerfile).toContain('# mine');
     expect(dockerfile).toContain('EXPOSE 9191');
+  });
+});
+
+describe('conflicts in an interactive run: an explicit choice per file', () => {
+  const handWritten = 'FROM scratch\n';
+  for (const [choice, expected] of [
+    ['keep', handWritten],
+    ['take', 'AS build'],
+  ] as const) {
+    it(`${choice}: the person's choice decides the file`, async () => {
+      const result = await helpers
+        .run(DockerGenerator)
+        .inTmpDir((dir) => writeFileSync(join(dir, 'Dockerfile'), handWritten))
+        .withOptions({ force: false })
+        .withAnswers({ name: 'chooser', choice });
+      const dockerfile = readFileSync(join(result.cwd, 'Dockerfile'), 'utf8');
+      expect(dockerfile).toContain(expected);
+      expect((result.askedQuestions as unknown as { name: string }[]).map((q) => q.name)).toContain('choice');
+    });
+  }
+
+  it('merge: an edited file merges with the new render', async () => {
+    const result = await helpers
+      .run(DockerGenerator)
+      .inTmpDir((dir) => {
+        execFileSync(process.execPath, [BIN, 'docker', '.', '--yes', '--name', 'merger', '--port', '3000'], { cwd: dir, stdio: 'ignore' });
+        const path = join(dir, 'Dockerfile');
+        writeFileSync(path, readFileSync(path, 'utf8').replace('# syntax=docker/dockerfile:1', '# syntax=docker/dockerfile:1\n# mine'));
+      })
+      .withOptions({ force: false, port: '5000' })
+      .withAnswers({ choice: 'merge' });
+    const dockerfile = readFileSync(join(result.cwd, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toContain('# mine');
+    expect(dockerfile).toContain('EXPOSE 5000');
   });
 });

@@ -37,6 +37,8 @@ export interface PlannedFile {
   readonly record?: boolean;
   /** The content on disk before the run, for diffs. */
   readonly previous?: string;
+  /** The last rendered content (merge base), on conflicts an interactive run may still merge. */
+  readonly base?: string;
   /** A side file to write, e.g. `Dockerfile.rej` with the hunks that did not apply. */
   readonly sidecar?: { readonly path: string; readonly content: string };
   /** Drop the file from the record (it is no longer generated). */
@@ -80,18 +82,13 @@ function planFile(root: string, file: RenderedFile, manifest: Manifest | undefin
   if (opts.force) return { ...theirs, action: 'update', reason: 'overwritten (--force)' };
   const base = readBase(root, manifest, file.path);
   if (base !== undefined && disk === base) return { ...theirs, action: 'update' };
-  if (base === undefined) {
-    const reason = 'exists and was not written by infra-kit; left alone (--force overwrites it)';
-    return { ...common, content: disk, action: 'conflict', reason };
-  }
-  if (hasConflictMarkers(disk)) {
-    return { ...common, content: disk, action: 'conflict', reason: 'still has conflict markers from an earlier upgrade: resolve them first' };
-  }
+  // Conflicts left alone carry what we rendered (and the base, if any), not recorded: an interactive run
+  // may still let the person take it or merge it.
+  const leftAlone = { ...common, content: disk, rendered: file.content, record: false, action: 'conflict' as const };
+  if (base === undefined) return { ...leftAlone, reason: 'exists and was not written by infra-kit; left alone (--force overwrites it)' };
+  if (hasConflictMarkers(disk)) return { ...leftAlone, reason: 'still has conflict markers from an earlier upgrade: resolve them first' };
   if (base === file.content) return { ...theirs, content: disk, action: 'kept', reason: 'your edit kept' };
-  if (opts.mode === 'write') {
-    const reason = 'you edited it; left alone (`infra-kit upgrade` merges, --force overwrites)';
-    return { ...common, content: disk, action: 'conflict', reason };
-  }
+  if (opts.mode === 'write') return { ...leftAlone, base, reason: 'you edited it; left alone (`infra-kit upgrade` merges, --force overwrites)' };
   const merged = threeWayMerge(base, disk, file.content, opts.version);
   if (merged.clean) return { ...theirs, content: merged.text, action: 'merge', reason: 'your edits and ours, merged' };
   if (opts.conflict === 'rej') {
