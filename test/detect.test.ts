@@ -40,9 +40,11 @@ describe('detection on real repo layouts (test/fixtures/stacks)', () => {
   it.each(Object.keys(expected))('%s', (fixture) => {
     const want = expected[fixture]!;
     const found = detect(join(FIXTURES, fixture));
-    expect(found.answers).toEqual(want.answers);
-    for (const key of Object.keys(want.answers)) expect(found.evidence[key as keyof typeof found.evidence], key).toBeTruthy();
     const [value, evidence, mapped] = want.version ?? [];
+    // A version the catalog pins becomes the languageVersion answer (the images and CI follow it).
+    const answers = { ...want.answers, ...(mapped ? { languageVersion: mapped } : {}) };
+    expect(found.answers).toEqual(answers);
+    for (const key of Object.keys(answers)) expect(found.evidence[key as keyof typeof found.evidence], key).toBeTruthy();
     expect(found.facts.languageVersion).toEqual(value ? { value, evidence, ...(mapped ? { catalogVersion: mapped } : {}) } : undefined);
     expect(found.facts.start?.value).toBe(want.start);
   });
@@ -152,5 +154,23 @@ describe('the CLI renders what it detects (--yes uses detected values as they ar
     expect(res.exitCode, String(res.stderr)).toBe(0);
     const out = JSON.parse(String(res.stdout)) as { answers: Record<string, unknown> };
     expect(out.answers).toMatchObject(expected[fixture]!.answers);
+  });
+});
+
+describe('the detected language version picks the images and what CI installs', () => {
+  it('node engines >=22 <23 → node 22 images and setup-node 22; a flag wins', async () => {
+    const { renderToMemory } = await import('./helpers/render.js');
+    const files = renderToMemory({ languageVersion: '22' }, ['docker', 'ci']);
+    expect(files.get('Dockerfile')).toMatch(/^FROM node:22\.[\d.]+-trixie AS build$/m);
+    expect(files.get('.github/workflows/ci.yml')).toContain('node-version: "22"');
+    const other = renderToMemory({ stack: 'python', variant: 'uv', languageVersion: '3.12' }, ['docker', 'ci']);
+    expect(other.get('Dockerfile')).toMatch(/FROM python:3\.12\.[\d]+-slim-trixie/);
+    expect(other.get('.github/workflows/ci.yml')).toContain('python-version: "3.12"');
+  });
+
+  it('a version the stack does not pin is rejected with the allowed ones', () => {
+    expect(() => resolveAnswers({ sources: [{ name: 'flag', label: (id) => `--${id}`, values: { stack: 'go', languageVersion: '1.19' } }], detected: {}, dirName: 'x' })).toThrow(
+      /--languageVersion '1.19' must be one of: 1.26, 1.27 \(stack go\)/,
+    );
   });
 });

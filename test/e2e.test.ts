@@ -157,7 +157,7 @@ describe('flags and modes', () => {
     const files = Object.keys(snapshotTree(repo)).filter((f) => !f.startsWith('.infra-kit/'));
     expect(files.sort()).toEqual(['.dockerignore', '.yo-rc.json', 'Dockerfile']);
     const rc = JSON.parse(readFileSync(join(repo, '.yo-rc.json'), 'utf8'));
-    expect(Object.keys(rc['create-infra-kit'].answers).sort()).toEqual(['healthPath', 'name', 'port', 'stack', 'variant']);
+    expect(Object.keys(rc['create-infra-kit'].answers).sort()).toEqual(['healthPath', 'languageVersion', 'name', 'port', 'stack', 'variant']);
   });
 
   it('--version and --help', async () => {

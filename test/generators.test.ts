@@ -33,10 +33,10 @@ describe('Yeoman generators (thin adapters over the engine)', () => {
       .run(DockerGenerator)
       // Our engine reads the real disk (not yeoman-test's mem-fs): put the stored answers there.
       .inTmpDir((dir) => writeFileSync(join(dir, '.yo-rc.json'), JSON.stringify({ 'create-infra-kit': { version: '0.0.1', answers: { name: 'stored-app', port: 9090 } } })))
-      .withAnswers({ stack: 'node', variant: 'npm', healthPath: '/healthz' });
+      .withAnswers({ stack: 'node', variant: 'npm', languageVersion: '24', healthPath: '/healthz' });
     const asked = (result.askedQuestions as unknown as { name: string }[]).map((q) => q.name);
     // Its own questions, then the one confirmation of the plan before writing.
-    expect(asked.sort()).toEqual(['healthPath', 'stack', 'variant', 'write']);
+    expect(asked.sort()).toEqual(['healthPath', 'languageVersion', 'stack', 'variant', 'write']);
     result.assertFileContent('Dockerfile', /EXPOSE 9090/);
     result.assertNoFile('docker-compose.yml');
     expect(withoutRecord(snapshotTree(result.cwd))['.yo-rc.json']).toContain('"name": "stored-app"');

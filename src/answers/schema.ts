@@ -15,6 +15,7 @@ export interface DefaultsContext {
     readonly name?: string;
     readonly stack?: StackId;
     readonly variant?: VariantId;
+    readonly languageVersion?: string;
     readonly database?: DatabaseId;
     readonly port?: number;
   };
@@ -130,6 +131,29 @@ export const questions = {
       const stack = answers.stack ?? 'node';
       const fits = detected.variant !== undefined && detected.stack === stack && detected.variant in stacks[stack].variants;
       return fits ? detected.variant : (stacks[stack].defaultVariant as VariantId);
+    },
+  },
+  languageVersion: {
+    flag: 'language-version',
+    defaultHelp: "detected (.nvmrc, engines, .python-version, go.mod, pom.xml, rust-toolchain.toml, TargetFramework…) when the catalog pins it, else the stack's default",
+    metavar: '<version>',
+    message: 'Language version',
+    help: 'picks the pinned build and runtime images and the version CI installs (node: 22, 24; python: 3.11-3.14; java: 17, 21, 25; …)',
+    choices: (answers?: DefaultsContext['answers']) =>
+      Object.keys(stacks[answers?.stack ?? 'node'].versions).map((v) => ({ value: v, label: `${stacks[answers?.stack ?? 'node'].label} ${v}` })),
+    parse: (raw: unknown, answers?: DefaultsContext['answers']): Parsed<string> => {
+      const stack = stacks[answers?.stack ?? 'node'];
+      const value = typeof raw === 'number' ? String(raw) : raw;
+      return typeof value === 'string' && value in stack.versions
+        ? { ok: true, value }
+        : { ok: false, error: `must be one of: ${Object.keys(stack.versions).join(', ')} (stack ${stack.id})` };
+    },
+    // A version detected for another stack is no default for this one.
+    default: ({ answers, detected }) => {
+      const stack = stacks[answers.stack ?? 'node'];
+      return detected.stack === stack.id && detected.languageVersion && detected.languageVersion in stack.versions
+        ? detected.languageVersion
+        : stack.languageVersion;
     },
   },
   cloud: {

@@ -364,11 +364,24 @@ export interface ResolvedVariant extends StackVariant {
 export function resolveVariant(stack: Stack, variant: StackVariant, languageVersion?: string): ResolvedVariant {
   const version = languageVersion !== undefined && languageVersion in stack.versions ? languageVersion : stack.languageVersion;
   const images = stack.versions[version]!;
+  // CI installs the same version the images carry: the catalog writes setup inputs and the GitLab job image
+  // for the default version; swap them for the chosen one.
+  const defaults = stack.versions[stack.languageVersion]!;
+  const build = images.buildByVariant?.[variant.id] ?? images.build;
+  const defaultBuild = defaults.buildByVariant?.[variant.id] ?? defaults.build;
+  const swap = (value: string) =>
+    value === stack.languageVersion ? version : value === `${stack.languageVersion}.x` ? `${version}.x` : value === defaultBuild ? build : value;
+  const ci = {
+    ...variant.ci,
+    image: swap(variant.ci.image),
+    setup: { ...variant.ci.setup, with: Object.fromEntries(Object.entries(variant.ci.setup.with).map(([k, v]) => [k, swap(v)])) },
+  };
   return {
     ...variant,
+    ci,
     dependabotEcosystem: variant.dependabotEcosystem ?? stack.dependabotEcosystem,
     languageVersion: version,
-    images: { build: images.buildByVariant?.[variant.id] ?? images.build, runtime: images.runtime },
+    images: { build, runtime: images.runtime },
   };
 }
 

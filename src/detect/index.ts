@@ -56,6 +56,10 @@ export function detect(root: string): Detection {
     answers.port = port.value;
     evidence.port = port.evidence;
   }
+  if (found.version?.catalogVersion) {
+    answers.languageVersion = found.version.catalogVersion;
+    evidence.languageVersion = found.version.evidence;
+  }
   const facts = { ...(found.version ? { languageVersion: found.version } : {}), ...(found.start ? { start: found.start } : {}) };
   return { answers, evidence, facts };
 }

@@ -62,7 +62,7 @@ export function buildContext(answers: Answers, infraKitVersion: string): RenderC
       shell: stacks[answers.stack].runtimeShell,
     },
     stack: stacks[answers.stack],
-    variant: stackVariant(stacks[answers.stack], answers.variant),
+    variant: stackVariant(stacks[answers.stack], answers.variant, answers.languageVersion),
     cloud: clouds[answers.cloud],
     region: answers.region,
     database,
@@ -80,10 +80,10 @@ export function buildContext(answers: Answers, infraKitVersion: string): RenderC
  * (`--stack python --variant pnpm`, or a stored variant after the stack changed) is rejected here, before
  * anything is written.
  */
-function stackVariant(stack: Stack, id: string): ResolvedVariant {
+function stackVariant(stack: Stack, id: string, languageVersion: string): ResolvedVariant {
   const variant = stack.variants[id];
   if (!variant) {
     throw new UsageError(`variant '${id}' is not a ${stack.id} variant; pass --variant ${Object.keys(stack.variants).join('|')}`);
   }
-  return resolveVariant(stack, variant);
+  return resolveVariant(stack, variant, languageVersion);
 }
