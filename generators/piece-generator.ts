@@ -45,7 +45,7 @@ export abstract class PieceGenerator extends Generator {
       evidence: session.detection.evidence,
       dirName: basename(session.options.root),
     });
-    const prompted = asked.length > 0 ? await this.prompt(asked) : {};
+    const prompted = asked.length > 0 ? await this.ask(asked) : {};
     this.session = withPrompted(session, prompted);
   }
 
@@ -71,7 +71,7 @@ export abstract class PieceGenerator extends Generator {
       while (file.action === 'conflict' && file.rendered !== undefined && choice !== 'keep' && choice !== 'take' && choice !== 'merge') {
         if (choice === 'diff') this.log(unifiedDiff(file.path, file.previous ?? '', file.rendered, ['yours', 'infra-kit']));
         const options = [...choicesFor(file), 'diff'] as const;
-        ({ choice } = await this.prompt<{ choice: ConflictChoice | 'diff' }>([
+        ({ choice } = await this.ask<{ choice: ConflictChoice | 'diff' }>([
           {
             type: 'select',
             name: 'choice',
@@ -88,7 +88,7 @@ export abstract class PieceGenerator extends Generator {
     const counts = countActions(reviewed);
     const writes = counts.create + counts.update + counts.merge + counts.remove;
     if (writes === 0) return reviewed;
-    const { write } = await this.prompt<{ write: boolean }>([
+    const { write } = await this.ask<{ write: boolean }>([
       {
         type: 'confirm',
         name: 'write',
@@ -98,6 +98,22 @@ export abstract class PieceGenerator extends Generator {
     ]);
     if (!write) throw new CancelledError();
     return reviewed;
+  }
+
+  /**
+   * Prompt; on Ctrl-C from our own CLI, say so in one line and exit 130 right away: nothing has been
+   * written yet, and Yeoman would otherwise add its own error report about the interrupted task.
+   */
+  private async ask<T = Record<string, unknown>>(questions: Parameters<Generator['prompt']>[0]): Promise<T> {
+    try {
+      return await this.prompt<T>(questions);
+    } catch (error) {
+      if ((error as Error).name === 'ExitPromptError' && this.options.infraKit) {
+        process.stderr.write('infra-kit: cancelled: nothing was written\n');
+        process.exit(130);
+      }
+      throw error;
+    }
   }
 
   /** From our CLI: the options it already parsed. From `yo` or yeoman-test: the generator's own options. */
