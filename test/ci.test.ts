@@ -162,7 +162,9 @@ for (const cell of ciCells('github')) {
       for (const id of ciJobs) {
         const steps = jobs[id]!.steps;
         expect(stepUsing(jobs[id]!, setup.action)?.with ?? {}).toEqual(setup.with);
-        expect(steps.map((s) => s.run).filter(Boolean)).toEqual([install, { lint, typecheck, test }[id as 'lint']]);
+        // With a database, the test job first migrates the service database (the --migrate-command, from the checkout).
+        const migrate = id === 'test' && cell.database === 'postgres' ? [steps.find((s) => s.name === 'Apply the database migrations')?.run] : [];
+        expect(steps.map((s) => s.run).filter(Boolean)).toEqual([install, ...migrate, { lint, typecheck, test }[id as 'lint']]);
       }
       const env = { APP_NAME: cell.name, HEALTH_PATH: '/healthz', KUBECTL_VERSION: kubectlVersion, ...(cloud.regionEnv ? { [cloud.regionEnv]: ctx.region } : {}) };
       for (const wf of [ci, rollback]) expect(wf.env).toMatchObject(env);

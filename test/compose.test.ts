@@ -51,7 +51,7 @@ describe('docker-compose.yml', () => {
       expect(compose.services.app!.read_only).toBe(true);
       expect(compose.services.app!.ports).toEqual([`127.0.0.1:${overrides.port ?? 3000}:${overrides.port ?? 3000}`]);
       if (overrides.database === 'postgres') {
-        expect(compose.services.app!.depends_on).toEqual({ db: { condition: 'service_healthy' } });
+        expect(compose.services.app!.depends_on).toEqual({ db: { condition: 'service_healthy' }, migrate: { condition: 'service_completed_successfully' } });
         expect(Object.keys(compose.volumes ?? {})).toEqual(['db-data']);
       } else {
         expect(Object.keys(compose.services)).toEqual(['app']);

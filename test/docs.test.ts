@@ -12,6 +12,7 @@ import { lint } from 'markdownlint/sync';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import type { Answers } from '../src/answers/schema.js';
+import { DB_ONLY, RUNBOOK_SECTIONS as SECTIONS, runbookProblems, sections } from '../src/check/docs.js';
 import { answersWith, renderToDir, renderToMemory } from './helpers/render.js';
 
 /** Docs-only cells cover every cloud; the cross-check renders the full kit (every piece must render there). */
@@ -23,12 +24,6 @@ const CELLS: Partial<Answers>[] = [
   { cloud: 'azure', region: 'westeurope' },
 ];
 const KIT_CELLS: Partial<Answers>[] = CELLS.slice(0, 3);
-const SECTIONS = ['Overview', 'Deploy', 'Promote to production', 'Rollback', 'Scale', 'Restart', 'Secrets', 'Backup and restore', 'Certificates and ingress', 'Local development', 'Infrastructure (Terraform)', 'Incident response', 'Alerts'];
-const DB_ONLY = ['Backup and restore'];
-/** DOC01: sections that must carry runnable commands, and the labels each procedure must spell out. */
-const WITH_COMMANDS = ['Deploy', 'Promote to production', 'Rollback', 'Scale', 'Restart', 'Secrets', 'Backup and restore', 'Certificates and ingress', 'Local development', 'Infrastructure (Terraform)', 'Incident response', 'Alerts'];
-const PROCEDURE_LABELS = ['**When to use:**', '**Expected output:**', '**Verify:**', '**Back out'];
-const PROCEDURES = ['Deploy', 'Promote to production', 'Rollback', 'Scale', 'Restart', 'Secrets', 'Backup and restore', 'Certificates and ingress', 'Infrastructure (Terraform)'];
 const CONTRACT_JOBS = ['lint', 'typecheck', 'test', 'build', 'scan', 'push', 'deploy-staging', 'deploy-production'];
 const POSTMORTEM_SECTIONS = ['Summary', 'Impact', 'Detection', 'Timeline', 'Root cause and trigger', 'Resolution', 'What went well', 'What went badly', 'Where we got lucky', 'Action items', 'Lessons'];
 const SLO_SECTIONS = ['Scope', 'SLIs', 'SLOs', 'Error budget policy', 'Burn-rate alerts', 'Prometheus setup', 'Queries', 'Review'];
@@ -117,14 +112,6 @@ function scan(md: string): Doc {
   return { frontMatter, headings, fences, prose: prose.join('\n').replace(/([^\n])\n(?=[^\n])/g, '$1 '), problems };
 }
 
-/** The body of each `##` section, by heading text. */
-function sections(md: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const parts = md.split(/^## /m).slice(1);
-  for (const part of parts) out.set(part.slice(0, part.indexOf('\n')), part.slice(part.indexOf('\n') + 1));
-  return out;
-}
-
 /** markdownlint findings, one line each; [] when clean. */
 function markdownProblems(name: string, md: string): string[] {
   const result = lint({ strings: { [name]: md }, config: MARKDOWNLINT });
@@ -148,22 +135,6 @@ function undocumentedFiles(infrastructure: string, files: Iterable<string>): str
   const table = sections(infrastructure).get('Generated files') ?? '';
   const listed = [...table.matchAll(/`([^`]+)`/g)].map((m) => m[1]!).filter((p) => /^[.\w]/.test(p) && !p.includes(' '));
   return [...files].filter((f) => !listed.some((p) => f === p || (p.endsWith('/') && f.startsWith(p))));
-}
-
-/** What DOC01 requires of a runbook; [] when it holds. */
-function runbookProblems(md: string, hasDatabase: boolean): string[] {
-  const found = sections(md);
-  const problems: string[] = [];
-  for (const name of SECTIONS) {
-    const wanted = hasDatabase || !DB_ONLY.includes(name);
-    if (wanted && !found.has(name)) problems.push(`missing section: ${name}`);
-    if (!wanted && found.has(name)) problems.push(`unexpected section: ${name}`);
-    const body = found.get(name);
-    if (!body) continue;
-    if (WITH_COMMANDS.includes(name) && !/```sh\n/.test(body)) problems.push(`${name}: no commands`);
-    if (PROCEDURES.includes(name)) for (const label of PROCEDURE_LABELS) if (!body.includes(label)) problems.push(`${name}: no ${label}`);
-  }
-  return problems;
 }
 
 /** Shell commands of the ```sh blocks: continuations joined, comments dropped. */

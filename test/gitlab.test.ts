@@ -203,7 +203,9 @@ for (const cell of ciCells('gitlab')) {
     it('runs the variant\'s image and commands, cached on its lockfile, with the database service when asked (CI08)', () => {
       const { image, install, lint, typecheck, test, cachePaths } = ctx.variant.ci;
       for (const c of checks) {
-        expect(job(c)).toMatchObject({ image, before_script: [install], script: [{ lint, typecheck, test }[c as 'lint']] });
+        // With a database, the test job first migrates the service database (the --migrate-command, from the checkout).
+        const migrate = c === 'test' && cell.database === 'postgres' ? [expect.stringMatching(/\S/)] : [];
+        expect(job(c)).toMatchObject({ image, before_script: [install], script: [...migrate, { lint, typecheck, test }[c as 'lint']] });
         expect(job(c).cache).toEqual({ key: { files: [ctx.variant.lockfiles[0]], prefix: ctx.variant.id }, paths: cachePaths });
         for (const path of cachePaths) expect(job(c).variables ?? {}).toMatchObject(ciTooling.cacheEnv[path]!);
       }
@@ -316,6 +318,9 @@ esac`,
     writeFileSync(join(overlay, 'kustomization.yaml'), 'namespace: shop-api\nresources: [namespace.yaml, deployment.yaml]\nimages: [{name: shop-api, newTag: "0.1.0"}]\n');
     writeFileSync(join(overlay, 'namespace.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata: {name: shop-api}\n');
     writeFileSync(join(overlay, 'deployment.yaml'), 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: shop-api}\nspec:\n  template:\n    spec:\n      containers: [{name: app, image: shop-api}]\n');
+    // The cell has a database: the deploy first runs the kustomize piece's migration script (migrations.test.ts tests it).
+    mkdirSync(join(root, 'kubernetes/components/migrate'), { recursive: true });
+    writeFileSync(join(root, 'kubernetes/components/migrate/migrate.sh'), 'echo "migrate $TARGET_ENV $IMAGE@$DIGEST" >> "$LOG"\n');
     const kubectl = spawnSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).stdout.trim();
     const image = 'europe-west1-docker.pkg.dev/acme-prod/shop-api/shop-api';
     const bin = (healthy: boolean) => stubs({
@@ -328,7 +333,7 @@ esac`,
     expect(res.stderr).toBe('');
     expect(res.stdout).toContain(`image: ${image}@${digest}`);
     expect(res.stdout).not.toContain('kind: Namespace');
-    expect(readFileSync(join(root, 'log'), 'utf8')).toBe('get get --raw /api/v1/namespaces/shop-api/services/shop-api:80/proxy/healthz\n');
+    expect(readFileSync(join(root, 'log'), 'utf8')).toBe(`migrate staging ${image}@${digest}\nget get --raw /api/v1/namespaces/shop-api/services/shop-api:80/proxy/healthz\n`);
     expect(runSh(script, env, bin(false)).status).toBe(1);
   });
 });

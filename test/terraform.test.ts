@@ -1,6 +1,7 @@
 /**
  * Terraform (AWS, GCP, Azure): every rendered .tf parses (@cdktf/hcl2json), and the HARDENING TF rules, the
- * module wiring and the names other pieces rely on hold on the parsed HCL. Checkers: helpers/terraform-checks.
+ * module wiring and the names other pieces rely on hold on the parsed HCL. Checkers: src/check/terraform-hcl.ts
+ * (what `infra-kit check` runs); per-cloud expectations: helpers/terraform-checks.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -10,7 +11,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Answers } from '../src/answers/schema.js';
 import { clouds, type CloudId } from '../src/catalog/index.js';
 import { answersWith, renderToDir, tempDir } from './helpers/render.js';
-import { backendOf, cloudRules as rules, first, moduleCallProblems, parseTree, requiredProviders, resolve, secretProblems, strings, structureProblems, type Block, type TfDir } from './helpers/terraform-checks.js';
+import { backendOf, first, moduleCallProblems, parseTree, requiredProviders, resolve, secretProblems, strings, structureProblems, type Block, type TfDir } from '../src/check/terraform-hcl.js';
+import { cloudRules as rules } from './helpers/terraform-checks.js';
 import { kubectlKustomize, parseYamlDocs } from './helpers/validators.js';
 
 const MODULES = ['app-identity', 'cluster', 'deploy-role', 'github-oidc', 'network', 'registry', 'state-backend'];

@@ -72,7 +72,10 @@ export function requireComplete(resolution: Resolution): Answers {
 
 function show(raw: unknown): string {
   const text = typeof raw === 'string' ? raw : JSON.stringify(raw) ?? String(raw);
-  const oneLine = text.replace(/[\r\n]+/g, '\\n');
+  // One inert line on a terminal: newlines, control and bidi characters are shown escaped, never emitted.
+  const oneLine = text
+    .replace(/[\r\n]+/g, '\\n')
+    .replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return `'${oneLine.length > 60 ? `${oneLine.slice(0, 57)}...` : oneLine}'`;
 }
 
@@ -83,7 +86,8 @@ export function sourceFromObject(name: string, data: unknown): AnswerSource {
   }
   const values: Partial<Record<QuestionId, unknown>> = {};
   for (const [key, value] of Object.entries(data)) {
-    if (!(key in questions)) {
+    // Own keys only: `constructor` or `__proto__` must not pass as questions through the prototype.
+    if (!Object.hasOwn(questions, key)) {
       throw new UsageError(`${name}: unknown answer '${key}'; allowed: ${questionOrder.join(', ')}`);
     }
     values[key as QuestionId] = value;

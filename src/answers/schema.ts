@@ -80,6 +80,12 @@ function patterned(pattern: RegExp, rule: string): Question<string>['parse'] {
  */
 const appName = /^[a-z](?:[a-z0-9-]{0,36}[a-z0-9])?$/;
 
+/**
+ * The name becomes the namespace and the ServiceAccount: Kubernetes' own namespaces (and `default`, which
+ * would put the app on the namespace's default ServiceAccount) are not app names.
+ */
+const RESERVED_NAMES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
+
 /** Turn a directory or package name into a valid app name, if one can be made. */
 export function toAppName(raw: string): string | undefined {
   const name = raw
@@ -92,6 +98,14 @@ export function toAppName(raw: string): string | undefined {
   return appName.test(name) ? name : undefined;
 }
 
+/**
+ * A migration command is an argv that lands in YAML lists and CI shell lines: a conservative character set
+ * (no quotes, `$`, `;`, `:` or `@`, so no shell syntax and no URL with credentials in it).
+ */
+const MIGRATE_ARGV = /^[A-Za-z0-9._\/=-]+( [A-Za-z0-9._\/=-]+)*$/;
+/** Words that name a credential: the command must never carry one (it is stored and rendered in plain text). */
+const CREDENTIAL_WORD = /pass(word|wd)?|pwd|secret|token|api[-_]?key|private[-_]?key|credential/i;
+
 export const questions = {
   name: {
     flag: 'name',
@@ -99,11 +113,16 @@ export const questions = {
     metavar: '<app>',
     message: 'App name',
     help: 'becomes the image, Kubernetes and Terraform name: lowercase letters, digits and "-", 1-38 chars',
-    parse: patterned(
-      appName,
-      'must be 1-38 lowercase letters, digits or "-", starting with a letter and not ending with "-" (e.g. my-api)',
-    ),
-    default: ({ detected, dirName }) => detected.name ?? toAppName(dirName),
+    parse: (raw): Parsed<string> => {
+      if (typeof raw === 'string' && RESERVED_NAMES.has(raw)) {
+        return { ok: false, error: 'is a Kubernetes system namespace or account; pick the app\'s own name (e.g. my-api)' };
+      }
+      return patterned(appName, 'must be 1-38 lowercase letters, digits or "-", starting with a letter and not ending with "-" (e.g. my-api)')(raw);
+    },
+    default: ({ detected, dirName }) => {
+      const name = detected.name ?? toAppName(dirName);
+      return name !== undefined && RESERVED_NAMES.has(name) ? undefined : name;
+    },
   },
   stack: {
     flag: 'stack',
@@ -206,6 +225,30 @@ export const questions = {
     help: 'adds a local database to compose, a CI service container and a managed instance in Terraform',
     ...choiceOf<DatabaseId>(databases),
     default: ({ detected }) => detected.database ?? 'none',
+  },
+  migrateCommand: {
+    flag: 'migrate-command',
+    defaultHelp: "the stack's usual tool (node: node-pg-migrate, python: alembic, go: golang-migrate, java: Flyway, rust: sqlx, dotnet: an EF Core bundle)",
+    metavar: '<command>',
+    message: 'Migration command',
+    help:
+      'run from the app image before each deploy (Kubernetes Job, compose service migrate) and by CI before the tests, with DATABASE_URL set; ' +
+      'it reaches YAML and shell, so only letters, digits, spaces and . _ / = - are allowed, and no credential: no URL, no password, secret or token',
+    parse: (raw): Parsed<string> => {
+      // Runs of spaces collapse; any other whitespace (a newline, a tab) is rejected below, never rewritten.
+      const value = typeof raw === 'string' ? raw.trim().replace(/ +/g, ' ') : '';
+      const words = value.split(' ');
+      if (!MIGRATE_ARGV.test(value) || value.length > 200) {
+        return { ok: false, error: 'must be 1-200 characters of letters, digits, spaces and . _ / = - (e.g. alembic upgrade head)' };
+      }
+      // A first word `X=y` would be a shell assignment in CI; a leading `-` an option, not a program.
+      if (/=|^-/.test(words[0]!)) return { ok: false, error: 'must start with a program (no VAR=value, no option first)' };
+      if (words.some((w) => CREDENTIAL_WORD.test(w))) {
+        return { ok: false, error: 'must not carry a credential (password, secret, token, key…): the database URL comes from DATABASE_URL' };
+      }
+      return { ok: true, value };
+    },
+    default: ({ answers }) => stacks[answers.stack ?? 'node'].migration.command,
   },
   port: {
     flag: 'port',

