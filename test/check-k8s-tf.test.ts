@@ -191,7 +191,7 @@ ${LABELS.replace(/^/gm, '    ')}
     const checker = kubernetesCheckerWith('/nonexistent/kubectl');
     const repo = openRepo(repoWith(edit(KUSTOMIZE, 'k8s/overlays/production/kustomization.yaml', ['"1.4.2"', 'latest'])));
     expect(await checker.check(repo)).toEqual([]);
-    expect(checker.skipped(repo)).toEqual(['/nonexistent/kubectl (not on PATH: 1 kustomize dir not built or checked)']);
+    expect(repo.skipped).toEqual(['/nonexistent/kubectl (not on PATH: 1 kustomize dir not built or checked)']);
   });
 });
 

@@ -204,12 +204,10 @@ function checkFile(repo: Repo, file: string, findings: Finding[]): void {
   }
 }
 
-const skippedBy = new WeakMap<Repo, string[]>();
 
-export const composeChecker: Checker & { skipped(repo: Repo): readonly string[] } = {
+export const composeChecker: Checker = {
   name: 'compose',
   rules,
-  skipped: (repo) => skippedBy.get(repo) ?? [],
   async check(repo: Repo): Promise<Finding[]> {
     const findings: Finding[] = [];
     for (const file of repo.files.filter((f) => COMPOSE_FILE.test(f))) {
@@ -217,7 +215,7 @@ export const composeChecker: Checker & { skipped(repo: Repo): readonly string[] 
         checkFile(repo, file, findings);
       } catch (error) {
         // A file shaped in a way our rules did not foresee: say so rather than abort the whole run.
-        skippedBy.set(repo, [...(skippedBy.get(repo) ?? []), `compose rules on ${file} (${(error as Error).message})`]);
+        repo.skip(`compose rules on ${file} (${(error as Error).message})`);
       }
     }
     return findings;

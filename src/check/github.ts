@@ -198,12 +198,10 @@ export function workflowFindings(wf: Workflow, yaml: Pick<YamlFile, 'line'>): { 
 // ---------- the checker ----------
 
 export const WORKFLOW_FILE = /^\.github\/workflows\/[^/]+\.ya?ml$/;
-const skippedBy = new WeakMap<Repo, string[]>();
 
-export const githubChecker: Checker & { skipped(repo: Repo): readonly string[] } = {
+export const githubChecker: Checker = {
   name: 'github-actions',
   rules,
-  skipped: (repo) => skippedBy.get(repo) ?? [],
   async check(repo: Repo): Promise<Finding[]> {
     const findings: Finding[] = [];
     for (const file of repo.files.filter((f) => WORKFLOW_FILE.test(f))) {
@@ -218,13 +216,13 @@ export const githubChecker: Checker & { skipped(repo: Repo): readonly string[] }
           continue;
         }
         const lint = await lintWorkflow(src, file);
-        if (typeof lint === 'string') skippedBy.set(repo, [...(skippedBy.get(repo) ?? []), `actionlint on ${file} (${lint})`]);
+        if (typeof lint === 'string') repo.skip(`actionlint on ${file} (${lint})`);
         // "potentially untrusted" expressions in scripts are CI04, reported by our own rule.
         else for (const f of lint.filter((r) => !/potentially untrusted/.test(r.message))) at(f.line, 'GH-SYNTAX', `${f.message} [${f.kind}]`);
         for (const f of workflowFindings(asWorkflow(yaml.value), yaml)) at(f.line, f.rule, f.message);
       } catch (error) {
         // A file shaped in a way our rules did not foresee: say so rather than abort the whole run.
-        skippedBy.set(repo, [...(skippedBy.get(repo) ?? []), `GitHub Actions rules on ${file} (${(error as Error).message})`]);
+        repo.skip(`GitHub Actions rules on ${file} (${(error as Error).message})`);
       }
     }
     return findings;

@@ -228,12 +228,10 @@ const rules: Record<string, Rule> = {
 
 const LONG_LIVED_KEY = /\$\{?(AWS_SECRET_ACCESS_KEY|AZURE_CLIENT_SECRET|ARM_CLIENT_SECRET|GOOGLE_CREDENTIALS|GCLOUD_SERVICE_KEY|GCP_SA_KEY|GCP_SERVICE_ACCOUNT_KEY)\b/;
 const BUILDS_IMAGE = /\b(docker (buildx )?build|buildah (bud|build)|podman build|kaniko|buildctl)\b/;
-const skippedBy = new WeakMap<Repo, string[]>();
 
-export const gitlabChecker: Checker & { skipped(repo: Repo): readonly string[] } = {
+export const gitlabChecker: Checker = {
   name: 'gitlab-ci',
   rules,
-  skipped: (repo) => skippedBy.get(repo) ?? [],
   async check(repo: Repo): Promise<Finding[]> {
     const findings: Finding[] = [];
     for (const file of repo.files.filter((f) => f === '.gitlab-ci.yml' || f.endsWith('/.gitlab-ci.yml'))) {
@@ -250,7 +248,7 @@ export const gitlabChecker: Checker & { skipped(repo: Repo): readonly string[] }
           continue;
         }
         const doc = yaml.value as GitlabDoc;
-        if (!gitlabSchemaPath()) skippedBy.set(repo, [...(skippedBy.get(repo) ?? []), 'GitLab CI schema (schemas/gitlab-ci.json not shipped)']);
+        if (!gitlabSchemaPath()) repo.skip('GitLab CI schema (schemas/gitlab-ci.json not shipped)');
         else {
           for (const e of deepestErrors(gitlabSchemaErrors(doc)).slice(0, 20)) {
             const path = [...pointerPath(e.instancePath), ...(typeof e.params.additionalProperty === 'string' ? [e.params.additionalProperty] : [])];
@@ -296,7 +294,7 @@ export const gitlabChecker: Checker & { skipped(repo: Repo): readonly string[] }
         }
       } catch (error) {
         // A file shaped in a way our rules did not foresee: say so rather than abort the whole run.
-        skippedBy.set(repo, [...(skippedBy.get(repo) ?? []), `GitLab CI rules on ${file} (${(error as Error).message})`]);
+        repo.skip(`GitLab CI rules on ${file} (${(error as Error).message})`);
       }
     }
     return findings;

@@ -204,15 +204,13 @@ function build(kubectl: string, root: string, dir: string, wrap: string): Promis
 }
 
 /** The checker; `kubectl` is the binary to run (tests pass a missing one). Without it, `skipped` says what went unchecked. */
-export function kubernetesCheckerWith(kubectl: string): Checker & { skipped(repo: Repo): readonly string[] } {
-  const skippedBy = new WeakMap<Repo, string[]>();
+export function kubernetesCheckerWith(kubectl: string): Checker {
   return {
     name: 'kubernetes',
     rules,
-    skipped: (repo) => skippedBy.get(repo) ?? [],
     async check(repo: Repo): Promise<Finding[]> {
       const { units, findings: out, skipped } = await loadKubernetes(repo, kubectl);
-      if (skipped) skippedBy.set(repo, [skipped]);
+      if (skipped) repo.skip(skipped);
       const findings = [...out];
       for (const unit of units) {
         const at = (o: Obj, rule: string, message: string): void => {

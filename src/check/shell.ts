@@ -27,17 +27,15 @@ export function shellcheckJson(cwd: string, files: readonly string[]): Shellchec
   return out;
 }
 
-const skippedBy = new WeakMap<Repo, string[]>();
 
-export const shellChecker: Checker & { skipped(repo: Repo): readonly string[] } = {
+export const shellChecker: Checker = {
   name: 'shell',
   rules,
-  skipped: (repo) => skippedBy.get(repo) ?? [],
   async check(repo: Repo): Promise<Finding[]> {
     const files = repo.files.filter((f) => f.endsWith('.sh'));
     if (files.length === 0) return [];
     if (!hasShellcheck()) {
-      skippedBy.set(repo, [`shellcheck (not on PATH: ${files.length} shell script${files.length === 1 ? '' : 's'} not checked)`]);
+      repo.skip(`shellcheck (not on PATH: ${files.length} shell script${files.length === 1 ? '' : 's'} not checked)`);
       return [];
     }
     return shellcheckJson(repo.root, files).map((c) => ({ file: c.file.replace(/^\.\//, ''), line: c.line, rule: c.level === 'error' ? 'SH01' : 'SH02', message: `SC${c.code}: ${c.message}` }));

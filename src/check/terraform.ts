@@ -147,7 +147,6 @@ function lineOf(src: string, block: readonly string[]): number {
   return match ? src.slice(0, match.index + match[0].search(/\S/)).split('\n').length : 0;
 }
 
-const skippedBy = new WeakMap<Repo, string[]>();
 /** Whether a file's content is canonical, as terraform fmt said: each distinct content is asked once per process. */
 const canonical = new Map<string, boolean>();
 
@@ -161,7 +160,7 @@ function fmtCheck(repo: Repo, files: string[]): Promise<Finding[]> {
       // Not on PATH: the report says fmt did not run. Exit 2 is a syntax error, already a TF-SYNTAX finding.
       const code: unknown = (error as { code?: unknown } | null)?.code;
       if (code === 'ENOENT') {
-        skippedBy.set(repo, [`terraform (not on PATH: fmt -check not run on ${files.length} .tf files)`]);
+        repo.skip(`terraform (not on PATH: fmt -check not run on ${files.length} .tf files)`);
         return done([]);
       }
       const listed = new Set(stdout.split('\n').map((l) => posix.normalize(l.trim())).filter((l) => l !== '.'));
@@ -172,10 +171,9 @@ function fmtCheck(repo: Repo, files: string[]): Promise<Finding[]> {
   });
 }
 
-export const terraformChecker: Checker & { skipped(repo: Repo): readonly string[] } = {
+export const terraformChecker: Checker = {
   name: 'terraform',
   rules,
-  skipped: (repo) => skippedBy.get(repo) ?? [],
   async check(repo: Repo): Promise<Finding[]> {
     const paths = repo.files.filter((f) => f.endsWith('.tf'));
     if (paths.length === 0) return [];

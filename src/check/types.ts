@@ -22,6 +22,9 @@ export interface Repo {
   readonly root: string;
   readonly files: readonly string[];
   read(path: string): string;
+  /** What a checker could not check here (a validator missing or failing), for the report's summary. */
+  readonly skipped: readonly string[];
+  skip(what: string): void;
 }
 
 export interface Checker {
