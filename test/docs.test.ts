@@ -457,3 +457,19 @@ describe.each(KIT_CELLS)('commands in the runbook and infrastructure.md match th
     if (answers.cloud === 'aws') expect(runbook).toContain(`-backend-config="bucket=${N}-tfstate-$(aws sts get-caller-identity`);
   });
 });
+
+describe('runbook for a GitLab pipeline', () => {
+  it('names the pipeline file and jobs that exist in the rendered .gitlab-ci.yml, and no GitHub command', () => {
+    const files = renderToMemory({ ci: 'gitlab', stack: 'go', database: 'postgres' });
+    const runbook = files.get('docs/runbook.md')!;
+    const pipeline = parseYaml(files.get('.gitlab-ci.yml')!) as Record<string, unknown>;
+    expect(runbook).toContain('Pipeline (`.gitlab-ci.yml`)');
+    for (const job of ['lint', 'test', 'build', 'scan', 'push', 'deploy-staging', 'deploy-production', 'rollback-production', 'rollback-staging']) {
+      expect(runbook, job).toContain(`\`${job}\``);
+      expect(Object.keys(pipeline), job).toContain(job);
+    }
+    // go has no separate type-check job, and the runbook does not invent one.
+    expect(runbook).not.toContain('`typecheck`');
+    expect(runbook).not.toMatch(/^\s*gh (run|workflow) /m);
+  });
+});
