@@ -4,14 +4,15 @@
  * and a rerun finishes the job.
  */
 import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { basePath, MANIFEST_PATH, serializeManifest, sha256, type Manifest } from './manifest.js';
 import { WRITES, type PlannedFile } from './plan.js';
 
 const TMP_MARK = '.infra-kit-';
 
-export function writeAtomic(file: string, content: string): void {
-  mkdirSync(dirname(file), { recursive: true });
+export function writeAtomic(file: string, content: string, dirs?: PreparedDirs): void {
+  if (dirs) dirs.prepare(dirname(file));
+  else mkdirSync(dirname(file), { recursive: true });
   const tmp = `${file}${TMP_MARK}${process.pid}.tmp`;
   try {
     writeFileSync(tmp, content);
@@ -22,16 +23,26 @@ export function writeAtomic(file: string, content: string): void {
   }
 }
 
-/** Temp files an interrupted run left next to `file` (a killed process cannot clean up after itself). */
-function sweepStaleTemps(file: string): void {
-  const prefix = `${basename(file)}${TMP_MARK}`;
-  let names: string[];
-  try {
-    names = readdirSync(dirname(file));
-  } catch {
-    return;
+/**
+ * Each directory a commit touches, prepared once: created, and cleared of the temp files an interrupted run
+ * left behind (a killed process cannot clean up after itself). Once per directory, not per file: a full
+ * kit writes ~200 files (with their bases) into ~40 directories.
+ */
+class PreparedDirs {
+  private readonly done = new Set<string>();
+
+  prepare(dir: string): void {
+    if (this.done.has(dir)) return;
+    this.done.add(dir);
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      mkdirSync(dir, { recursive: true });
+      return;
+    }
+    for (const name of names) if (name.includes(TMP_MARK) && name.endsWith('.tmp')) rmSync(join(dir, name), { force: true });
   }
-  for (const name of names) if (name.startsWith(prefix) && name.endsWith('.tmp')) rmSync(join(dirname(file), name), { force: true });
 }
 
 export interface CommitInput {
@@ -43,12 +54,12 @@ export interface CommitInput {
 }
 
 export function commitPlan({ root, files: plan, manifest, version, pieces }: CommitInput): void {
+  const dirs = new PreparedDirs();
   for (const file of plan) {
     const target = join(root, file.path);
-    sweepStaleTemps(target);
-    if (WRITES.has(file.action) && file.content !== file.previous) writeAtomic(target, file.content);
+    if (WRITES.has(file.action) && file.content !== file.previous) writeAtomic(target, file.content, dirs);
     if (file.action === 'remove') rmSync(target, { force: true });
-    if (file.sidecar) writeAtomic(join(root, file.sidecar.path), file.sidecar.content);
+    if (file.sidecar) writeAtomic(join(root, file.sidecar.path), file.sidecar.content, dirs);
   }
   const files: Record<string, string> = { ...(manifest?.files ?? {}) };
   const allPieces = [...new Set([...(manifest?.pieces ?? []), ...pieces])].sort();
@@ -62,9 +73,9 @@ export function commitPlan({ root, files: plan, manifest, version, pieces }: Com
     if (file.rendered === undefined || !file.record) continue;
     const hash = sha256(file.rendered);
     if (files[file.path] === hash) continue;
-    writeAtomic(join(root, basePath(file.path)), file.rendered);
+    writeAtomic(join(root, basePath(file.path)), file.rendered, dirs);
     files[file.path] = hash;
     changed = true;
   }
-  if (changed) writeAtomic(join(root, MANIFEST_PATH), serializeManifest({ version, pieces: allPieces, files }));
+  if (changed) writeAtomic(join(root, MANIFEST_PATH), serializeManifest({ version, pieces: allPieces, files }), dirs);
 }

@@ -61,6 +61,8 @@ function renderTemplate(template: string, ctx: RenderContext): string {
   // strict + destructured locals: a typo in a template is a ReferenceError, not a silent "undefined".
   const fn = ejs.compile(source, {
     filename,
+    // Partials are included by many templates: compile each file once per process.
+    cache: true,
     strict: true,
     destructuredLocals: Object.keys(ctx),
     // Output formats are YAML/HCL/shell/Markdown, never HTML: quoting is done by `q`, not by ejs.
