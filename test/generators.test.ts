@@ -96,3 +96,14 @@ describe('conflicts in an interactive run: an explicit choice per file', () => {
     expect(dockerfile).toContain('EXPOSE 5000');
   });
 });
+
+describe('only the questions that matter', () => {
+  for (const database of ['none', 'postgres'] as const) {
+    it(`the migration command is asked only with a database (database: ${database})`, async () => {
+      const result = await helpers.run(AppGenerator).withAnswers({ name: 'when-app', database });
+      const asked = (result.askedQuestions as unknown as { name: string }[]).map((q) => q.name);
+      expect(asked.includes('migrateCommand')).toBe(database === 'postgres');
+      expect(asked).toContain('port');
+    });
+  }
+});

@@ -10,6 +10,8 @@ export interface PromptQuestion {
   name: QuestionId;
   message: string;
   default: (soFar: Partial<Answers>) => unknown;
+  /** Whether to ask, given the answers so far (e.g. no migration command without a database). */
+  when?: (soFar?: Partial<Answers>) => boolean;
   /** A function of the answers so far: inquirer calls it when the question comes up. */
   choices?: (soFar?: Partial<Answers>) => { value: string; name: string }[];
   validate?: (input: unknown, soFar?: Partial<Answers>) => true | string;
@@ -34,6 +36,7 @@ export function promptQuestions(ctx: PromptContext): PromptQuestion[] {
     const q = questions[id];
     const evidence = ctx.evidence[id];
     const base = {
+      ...('when' in q && q.when ? { when: (soFar?: Partial<Answers>) => q.when(upTo(soFar)) } : {}),
       name: id,
       message: `${q.message}${evidence ? ` (detected from ${evidence})` : ''} · ${q.help}`,
       default: (soFar: Partial<Answers>) =>

@@ -10,7 +10,7 @@ import type { VariantId } from '../catalog/stacks.js';
 /** What a default may be computed from: answers decided so far and what detection found. */
 export interface DefaultsContext {
   // Narrow views, not Partial<Answers>: Answers is derived from this table, so the table cannot name it.
-  readonly answers: { readonly stack?: StackId; readonly cloud?: CloudId };
+  readonly answers: { readonly stack?: StackId; readonly cloud?: CloudId; readonly database?: DatabaseId };
   readonly detected: {
     readonly name?: string;
     readonly stack?: StackId;
@@ -46,6 +46,8 @@ export interface Question<T> {
    */
   readonly parse: (raw: unknown, answers?: DefaultsContext['answers']) => { ok: true; value: T } | { ok: false; error: string };
   readonly default: (ctx: DefaultsContext) => T | undefined;
+  /** Ask only when it matters for the answers so far (it still resolves to its default otherwise). */
+  readonly when?: (answers: DefaultsContext['answers']) => boolean;
 }
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -249,6 +251,7 @@ export const questions = {
       return { ok: true, value };
     },
     default: ({ answers }) => stacks[answers.stack ?? 'node'].migration.command,
+    when: (answers) => answers.database === 'postgres',
   },
   port: {
     flag: 'port',

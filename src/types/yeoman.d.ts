@@ -6,6 +6,7 @@ declare module 'yeoman-generator' {
     name: string;
     message: string;
     default?: unknown;
+    when?: (answers?: never) => boolean;
     choices?:
       | readonly { value: string; name: string; description?: string }[]
       | ((answers?: never) => readonly { value: string; name: string; description?: string }[]);
