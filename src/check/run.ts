@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { UsageError } from '../errors.js';
 import { checkers } from './registry.js';
-import type { Checker, Finding, Level, Repo, Rule } from './types.js';
+import type { Finding, Level, Repo, Rule } from './types.js';
 
 /** Folders that are never ours to audit. */
 const SKIP_DIRS = new Set(['.git', 'node_modules', '.infra-kit', '.terraform', 'dist', 'build', 'target', 'vendor', '.venv']);
