@@ -45,6 +45,7 @@ time(node, [bin, rendered, '--yes', '--database', 'postgres']);
 rows.push(measure('no-op rerun of a full kit', () => () => time(node, [bin, rendered, '--yes', '--database', 'postgres'])));
 rows.push(measure('upgrade with nothing to change', () => () => time(node, [bin, 'upgrade', rendered])));
 rows.push(measure('upgrade --check (CI drift gate)', () => () => time(node, [bin, 'upgrade', rendered, '--check'])));
+rows.push(measure('infra-kit check over a full kit', () => () => time(node, [bin, 'check', rendered])));
 
 // Peer: cookiecutter rendering the same files: our own output as a template, name and port as variables.
 if (spawnSync('sh', ['-c', 'command -v cookiecutter']).status === 0) {
