@@ -3,8 +3,8 @@
  * no finding, failing samples that each trigger one rule only, and every declared rule covered.
  */
 import fc from 'fast-check';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, sep } from 'node:path';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
@@ -13,18 +13,9 @@ import { kubernetesChecker, kubernetesCheckerWith } from '../src/check/kubernete
 import { openRepo } from '../src/check/run.js';
 import { terraformChecker } from '../src/check/terraform.js';
 import type { Checker } from '../src/check/types.js';
-import { tempDir } from './helpers/render.js';
+import { findings, repoWith } from './helpers/rule-samples.js';
 import { hasCommand } from './helpers/validators.js';
 
-function repoWith(files: Record<string, string>): string {
-  const root = tempDir();
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
-  return root;
-}
-const findings = (checker: Checker, files: Record<string, string>) => checker.check(openRepo(repoWith(files)));
 const FIXTURES = fileURLToPath(new URL('./fixtures/check/', import.meta.url));
 const fixture = (path: string): string => readFileSync(join(FIXTURES, path), 'utf8');
 /** Every file under a fixture folder, by path relative to it. */

@@ -1,19 +1,12 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dockerfileChecker } from '../src/check/dockerfile.js';
 import { openRepo, runChecks } from '../src/check/run.js';
 import { runCli } from './helpers/cli.js';
 import { renderToDir, tempDir } from './helpers/render.js';
+import { repoWith } from './helpers/rule-samples.js';
 
-function repoWith(files: Record<string, string>): string {
-  const root = tempDir();
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
-  return root;
-}
 
 const GOOD = `# syntax=docker/dockerfile:1
 FROM node:22.21.1-bookworm-slim AS build

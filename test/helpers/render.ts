@@ -30,10 +30,15 @@ export function tempDir(prefix = 'infra-kit-'): string {
 /** Render and write the files to a fresh temp dir (for tools that read files: kubectl, terraform…). */
 export function renderToDir(overrides: Partial<Answers> = {}, pieces: readonly Piece[] = PIECES): { dir: string; files: Map<string, string> } {
   const files = renderToMemory(overrides, pieces);
-  const dir = tempDir();
-  for (const [path, content] of files) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), content);
+  return { dir: repoWith(Object.fromEntries(files)), files };
+}
+
+/** A fresh temp dir holding exactly these files (relative path → content). */
+export function repoWith(files: Record<string, string>): string {
+  const root = tempDir();
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), content);
   }
-  return { dir, files };
+  return root;
 }

@@ -1,19 +1,10 @@
 /** The shape of every `infra-kit check` checker test: a GOOD sample, failing samples one rule each, every rule covered. */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { expect, it } from 'vitest';
 import { openRepo } from '../../src/check/run.js';
 import type { Checker, Finding } from '../../src/check/types.js';
-import { tempDir } from './render.js';
+import { repoWith } from './render.js';
 
-export function repoWith(files: Record<string, string>): string {
-  const root = tempDir();
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
-  return root;
-}
+export { repoWith };
 
 export const findings = (checker: Checker, files: Record<string, string>): Promise<Finding[]> => checker.check(openRepo(repoWith(files)));
 
