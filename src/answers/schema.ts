@@ -287,7 +287,3 @@ export type Answers = { -readonly [K in QuestionId]: ValueOf<(typeof questions)[
 
 /** Order in which questions are asked and resolved (a default may depend on an earlier answer). */
 export const questionOrder = Object.keys(questions) as QuestionId[];
-
-export function questionByFlag(flag: string): QuestionId | undefined {
-  return questionOrder.find((id) => questions[id].flag === flag);
-}
