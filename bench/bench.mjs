@@ -40,12 +40,17 @@ const full = (extra) => () => {
 };
 rows.push(measure('full kit render (node·aws·kubernetes·github)', full([])));
 rows.push(measure('full kit render, largest cell (+postgres)', full(['--database', 'postgres'])));
+rows.push(measure('full kit render, compose on a VM (+postgres, gitlab)', full(['--orchestrator', 'compose', '--database', 'postgres', '--ci', 'gitlab'])));
 const rendered = join(tmp(), 'kit');
 time(node, [bin, rendered, '--yes', '--database', 'postgres']);
 rows.push(measure('no-op rerun of a full kit', () => () => time(node, [bin, rendered, '--yes', '--database', 'postgres'])));
 rows.push(measure('upgrade with nothing to change', () => () => time(node, [bin, 'upgrade', rendered])));
 rows.push(measure('upgrade --check (CI drift gate)', () => () => time(node, [bin, 'upgrade', rendered, '--check'])));
-rows.push(measure('infra-kit check over a full kit', () => () => time(node, [bin, 'check', rendered])));
+// check keeps its last report per repo (XDG cache): cold = every validator runs, warm = nothing changed.
+const cacheHome = tmp();
+const withCache = { env: { ...process.env, NO_COLOR: '1', XDG_CACHE_HOME: cacheHome } };
+rows.push(measure('infra-kit check over a full kit (cold: --no-cache)', () => () => time(node, [bin, 'check', rendered, '--no-cache'], withCache)));
+rows.push(measure('infra-kit check over a full kit (warm: unchanged)', () => () => time(node, [bin, 'check', rendered], withCache)));
 
 // Peer: cookiecutter rendering the same files: our own output as a template, name and port as variables.
 if (spawnSync('sh', ['-c', 'command -v cookiecutter']).status === 0) {

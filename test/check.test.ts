@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dockerfileChecker } from '../src/check/dockerfile.js';
@@ -79,6 +79,26 @@ describe('infra-kit check, the command', () => {
     const drift = await runCli(['check', '.', '--drift'], { cwd });
     expect(drift.exitCode).toBe(1);
     expect(drift.stdout).toMatch(/drift: the repo differs/);
+  });
+
+  it('remembers a clean report until a file changes; --no-cache runs the validators again', async () => {
+    const cwd = tempDir();
+    expect((await runCli(['.', '--yes', '-q', '--name', 'cached-api'], { cwd })).exitCode).toBe(0);
+    const first = await runCli(['check', '.', '--format', 'json'], { cwd });
+    expect(first.exitCode).toBe(0);
+    const second = await runCli(['check', '.', '--format', 'json'], { cwd });
+    const { cached, ...again } = JSON.parse(second.stdout);
+    expect(cached).toBe(true);
+    expect(again).toEqual(JSON.parse(first.stdout));
+    expect((await runCli(['check', '.'], { cwd })).stdout).toMatch(/\(cached: no file changed/);
+    expect((await runCli(['check', '.', '--no-cache'], { cwd })).stdout).not.toMatch(/\(cached:/);
+    // One byte anywhere invalidates it: the Dockerfile now runs as root, and the next check says so.
+    const dockerfile = join(cwd, 'Dockerfile');
+    writeFileSync(dockerfile, readFileSync(dockerfile, 'utf8').replace('USER 10001:10001', 'USER root'));
+    const edited = await runCli(['check', '.'], { cwd });
+    expect(edited.exitCode).toBe(1);
+    expect(edited.stdout).toMatch(/^Dockerfile:\d+ MUST DF03 /m);
+    expect(edited.stdout).not.toMatch(/\(cached:/);
   });
 
   it('bad usage: exit 2', async () => {

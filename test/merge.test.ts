@@ -105,7 +105,9 @@ describe('writing policy: never lose a user edit', () => {
     const manifest = JSON.parse(readFileSync(join(root, MANIFEST_PATH), 'utf8'));
     const recorded = plan.files.filter((f) => f.rendered !== undefined).map((f) => f.path).sort();
     expect(Object.keys(manifest.files).sort()).toEqual(recorded);
-    for (const path of recorded) expect(readFileSync(join(root, '.infra-kit/base', path), 'utf8')).toBe(readFileSync(join(root, path), 'utf8'));
+    const bases = JSON.parse(readFileSync(join(root, '.infra-kit/base.json'), 'utf8'));
+    expect(Object.keys(bases).sort()).toEqual(recorded);
+    for (const path of recorded) expect(bases[path]).toBe(readFileSync(join(root, path), 'utf8'));
   });
 });
 

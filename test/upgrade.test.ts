@@ -12,7 +12,9 @@ const write = (root: string, path: string, content: string) => writeFileSync(joi
 /** Pretend an older infra-kit rendered `path` as `old`: the file, its base and its hash all say so. */
 function simulateOldRender(root: string, path: string, old: string, opts: { onDisk?: string } = {}): void {
   write(root, path, opts.onDisk ?? old);
-  writeFileSync(join(root, '.infra-kit/base', path), old);
+  const bases = JSON.parse(read(root, '.infra-kit/base.json'));
+  bases[path] = old;
+  write(root, '.infra-kit/base.json', JSON.stringify(bases, null, 2));
   const manifest = JSON.parse(read(root, '.infra-kit/manifest.json'));
   manifest.files[path] = sha256(old);
   write(root, '.infra-kit/manifest.json', JSON.stringify(manifest, null, 2));

@@ -20,6 +20,8 @@ export interface CheckReport {
   readonly must: number;
   /** Validators that could not run on this repo (a binary not on PATH…): their files went unchecked. */
   readonly skipped?: readonly string[];
+  /** The report of an earlier run over exactly these files (see cache.ts). */
+  readonly cached?: boolean;
 }
 
 /** A checker may name, after `check`, the validators it could not run for this repo. */
@@ -59,8 +61,25 @@ export function openRepo(root: string): Repo {
   };
 }
 
-export async function runChecks(root: string): Promise<CheckReport> {
+export interface CheckOptions {
+  /** Reuse (and store) the report of an identical earlier run; see cache.ts. */
+  readonly cache?: { readonly dir: string; readonly version: string; readonly path: string };
+}
+
+export async function runChecks(root: string, options: CheckOptions = {}): Promise<CheckReport> {
   const repo = openRepo(root);
+  const { cache } = options;
+  if (!cache) return checkRepo(repo);
+  const { readCached, reportKey, writeCached } = await import('./cache.js');
+  const key = reportKey(repo, cache.version, cache.path);
+  const hit = readCached<CheckReport>(cache.dir, root, key);
+  if (hit) return { ...hit, cached: true };
+  const report = await checkRepo(repo);
+  writeCached(cache.dir, root, key, report);
+  return report;
+}
+
+async function checkRepo(repo: Repo): Promise<CheckReport> {
   const results = await Promise.all(checkers.map(async (c) => ({ c, findings: await c.check(repo) })));
   const graded: GradedFinding[] = [];
   for (const { c, findings } of results) {
@@ -71,7 +90,7 @@ export async function runChecks(root: string): Promise<CheckReport> {
     }
   }
   graded.sort((a, b) => (a.file === b.file ? a.line - b.line || (a.rule < b.rule ? -1 : 1) : a.file < b.file ? -1 : 1));
-  const skipped = repo.skipped;
+  const skipped = [...repo.skipped];
   return { findings: graded, checked: repo.files.length, must: graded.filter((f) => f.level === 'MUST').length, ...(skipped.length > 0 ? { skipped } : {}) };
 }
 
@@ -80,5 +99,6 @@ export function formatText(report: CheckReport): string {
   const should = report.findings.length - report.must;
   const summary = report.findings.length === 0 ? `ok: ${report.checked} files checked, no findings` : `${report.must} MUST, ${should} SHOULD findings in ${report.checked} files`;
   lines.push(report.skipped?.length ? `${summary}; not run: ${report.skipped.join('; ')}` : summary);
+  if (report.cached) lines.push('(cached: no file changed since the last check; --no-cache runs every validator again)');
   return lines.join('\n');
 }

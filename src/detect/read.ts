@@ -4,9 +4,14 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { parse as parseToml } from 'smol-toml';
+import { createRequire } from 'node:module';
 import { readOptional } from '../merge/manifest.js';
+
+// The TOML and XML parsers load on first use (synchronously, from their CommonJS builds): most repos have
+// neither a pyproject.toml/Cargo.toml nor a pom.xml/*.csproj, and a render should not pay ~10 ms for them.
+const load = createRequire(import.meta.url);
+const toml = (): typeof import('smol-toml') => load('smol-toml') as typeof import('smol-toml');
+const xml = (): typeof import('fast-xml-parser') => load('fast-xml-parser') as typeof import('fast-xml-parser');
 
 export type Json = Record<string, unknown>;
 
@@ -67,7 +72,7 @@ export class RepoFiles {
     const text = this.text(path);
     if (text === undefined) return undefined;
     try {
-      return asObject(parseToml(text));
+      return asObject(toml().parse(text));
     } catch {
       return undefined;
     }
@@ -76,9 +81,9 @@ export class RepoFiles {
   /** XML (pom.xml, *.csproj) as plain objects; attributes under `@_name`. */
   xml(path: string): Json | undefined {
     const text = this.text(path);
-    if (text === undefined || XMLValidator.validate(text) !== true) return undefined;
+    if (text === undefined || xml().XMLValidator.validate(text) !== true) return undefined;
     try {
-      return asObject(new XMLParser({ ignoreAttributes: false, parseTagValue: false, trimValues: true }).parse(text));
+      return asObject(new (xml().XMLParser)({ ignoreAttributes: false, parseTagValue: false, trimValues: true }).parse(text));
     } catch {
       return undefined;
     }

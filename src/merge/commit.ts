@@ -3,9 +3,9 @@
  * record under `.infra-kit/` is written last, so an interrupted run leaves every file old or new, never torn,
  * and a rerun finishes the job.
  */
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { basePath, MANIFEST_PATH, serializeManifest, sha256, type Manifest } from './manifest.js';
+import { BASES_PATH, LEGACY_BASE_DIR, MANIFEST_PATH, readBases, serializeBases, serializeManifest, sha256, type Manifest } from './manifest.js';
 import { WRITES, type PlannedFile } from './plan.js';
 
 const TMP_MARK = '.infra-kit-';
@@ -62,20 +62,33 @@ export function commitPlan({ root, files: plan, manifest, version, pieces }: Com
     if (file.sidecar) writeAtomic(join(root, file.sidecar.path), file.sidecar.content, dirs);
   }
   const files: Record<string, string> = { ...(manifest?.files ?? {}) };
+  const bases = readBases(root, manifest);
+  const legacy = manifest !== undefined && existsSync(join(root, LEGACY_BASE_DIR));
   const allPieces = [...new Set([...(manifest?.pieces ?? []), ...pieces])].sort();
   let changed = manifest === undefined || manifest.version !== version || allPieces.join() !== (manifest.pieces ?? []).join();
+  let basesChanged = legacy;
   for (const file of plan) {
     if (file.forget && files[file.path] !== undefined) {
       delete files[file.path];
-      rmSync(join(root, basePath(file.path)), { force: true });
-      changed = true;
+      delete bases[file.path];
+      changed = basesChanged = true;
     }
     if (file.rendered === undefined || !file.record) continue;
     const hash = sha256(file.rendered);
-    if (files[file.path] === hash) continue;
-    writeAtomic(join(root, basePath(file.path)), file.rendered, dirs);
+    if (files[file.path] === hash && bases[file.path] === file.rendered) continue;
+    bases[file.path] = file.rendered;
     files[file.path] = hash;
-    changed = true;
+    changed = basesChanged = true;
   }
+  for (const path of Object.keys(bases)) {
+    if (!Object.hasOwn(files, path)) {
+      delete bases[path];
+      basesChanged = true;
+    }
+  }
+  // Bases before the manifest: a manifest never names a hash whose base was not written.
+  if (basesChanged) writeAtomic(join(root, BASES_PATH), serializeBases(bases), dirs);
   if (changed) writeAtomic(join(root, MANIFEST_PATH), serializeManifest({ version, pieces: allPieces, files }), dirs);
+  // Folded into base.json above: the legacy per-file bases go once the new record is in place.
+  if (legacy) rmSync(join(root, LEGACY_BASE_DIR), { recursive: true, force: true });
 }

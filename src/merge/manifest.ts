@@ -1,16 +1,21 @@
 /**
  * The record of what infra-kit rendered, kept in the target repo under `.infra-kit/`:
- * `manifest.json` (path → sha256 of the rendered content) and `base/<path>` (that content, the merge base
- * for `upgrade`). Plain committed files, so they survive a clone.
+ * `manifest.json` (path → sha256 of the rendered content) and `base.json` (path → that content, the merge
+ * base for `upgrade`). Plain committed files, so they survive a clone. The bases are ONE file, not one per
+ * generated file: a render then costs two record writes instead of ~100 (the commit step dominated a run).
+ * Kits recorded by infra-kit < 0.2 keep one file per base under `base/<path>`; they are read, and folded
+ * into `base.json` by the next commit.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 
 export const RECORD_DIR = '.infra-kit';
 export const MANIFEST_PATH = `${RECORD_DIR}/manifest.json`;
-export const basePath = (file: string): string => `${RECORD_DIR}/base/${file}`;
+export const BASES_PATH = `${RECORD_DIR}/base.json`;
+/** Where infra-kit < 0.2 kept each base (read for migration only). */
+export const LEGACY_BASE_DIR = `${RECORD_DIR}/base`;
 
 export interface Manifest {
   readonly version: string;
@@ -35,11 +40,44 @@ export function readManifest(root: string): Manifest | undefined {
   }
 }
 
-/** The last rendered content of `file`, if recorded and intact. */
-export function readBase(root: string, manifest: Manifest | undefined, file: string): string | undefined {
-  if (!manifest?.files[file]) return undefined;
-  const content = readOptional(join(root, basePath(file)));
-  return content !== undefined && sha256(content) === manifest.files[file] ? content : undefined;
+/** Recorded bases by path: `base.json`, plus legacy `base/<path>` files for manifest entries it lacks. */
+export type Bases = Record<string, string>;
+
+export function readBases(root: string, manifest: Manifest | undefined): Bases {
+  if (!manifest) return {};
+  const bases: Bases = {};
+  const text = readOptional(join(root, BASES_PATH));
+  if (text !== undefined) {
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch (error) {
+      throw new UsageError(`${BASES_PATH} is not valid JSON (${(error as Error).message}); restore it from git or delete ${RECORD_DIR}/`);
+    }
+    if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+      throw new UsageError(`${BASES_PATH} is not a map of path → content; restore it from git or delete ${RECORD_DIR}/`);
+    }
+    for (const [path, content] of Object.entries(data)) if (typeof content === 'string') bases[path] = content;
+  }
+  for (const path of Object.keys(manifest.files)) {
+    if (Object.hasOwn(bases, path)) continue;
+    const legacy = readOptional(join(root, LEGACY_BASE_DIR, path));
+    if (legacy !== undefined) bases[path] = legacy;
+  }
+  return bases;
+}
+
+/** The last rendered content of `file`, if recorded and intact (its hash matches the manifest's). */
+export function baseOf(bases: Bases, manifest: Manifest | undefined, file: string): string | undefined {
+  const hash = manifest?.files[file];
+  if (!hash || !Object.hasOwn(bases, file)) return undefined;
+  const content = bases[file]!;
+  return sha256(content) === hash ? content : undefined;
+}
+
+export function serializeBases(bases: Bases): string {
+  const sorted = Object.fromEntries(Object.entries(bases).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return `${JSON.stringify(sorted, null, 2)}\n`;
 }
 
 export function serializeManifest(manifest: Manifest): string {
@@ -48,6 +86,8 @@ export function serializeManifest(manifest: Manifest): string {
 }
 
 export function readOptional(file: string): string | undefined {
+  // Most files of a first render do not exist yet: asking is cheaper than a thrown ENOENT per file.
+  if (!existsSync(file)) return undefined;
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { RenderedFile } from '../render/render.js';
 import type { Piece } from '../render/table.js';
 import { ensureLines } from './lines.js';
-import { readBase, readOptional, type Manifest } from './manifest.js';
+import { baseOf, readBases, readOptional, type Bases, type Manifest } from './manifest.js';
 import { hasConflictMarkers, threeWayMerge, unifiedDiff } from './three-way.js';
 
 export type Action =
@@ -60,11 +60,12 @@ export interface PlanOptions {
 export const WRITES: ReadonlySet<Action> = new Set(['create', 'update', 'merge', 'conflict']);
 
 export function planFiles(root: string, files: readonly RenderedFile[], manifest: Manifest | undefined, opts: PlanOptions): PlannedFile[] {
-  const planned = files.map((file) => planFile(root, file, manifest, opts));
-  return opts.mode === 'upgrade' ? [...planned, ...planOrphans(root, files, manifest)] : planned;
+  const bases = readBases(root, manifest);
+  const planned = files.map((file) => planFile(root, file, manifest, bases, opts));
+  return opts.mode === 'upgrade' ? [...planned, ...planOrphans(root, files, manifest, bases)] : planned;
 }
 
-function planFile(root: string, file: RenderedFile, manifest: Manifest | undefined, opts: PlanOptions): PlannedFile {
+function planFile(root: string, file: RenderedFile, manifest: Manifest | undefined, bases: Bases, opts: PlanOptions): PlannedFile {
   const disk = readOptional(join(root, file.path));
   const common = { path: file.path, piece: file.piece, ...(disk !== undefined ? { previous: disk } : {}) };
   if (file.strategy === 'lines') {
@@ -80,7 +81,7 @@ function planFile(root: string, file: RenderedFile, manifest: Manifest | undefin
   }
   if (disk === file.content) return { ...theirs, action: 'unchanged' };
   if (opts.force) return { ...theirs, action: 'update', reason: 'overwritten (--force)' };
-  const base = readBase(root, manifest, file.path);
+  const base = baseOf(bases, manifest, file.path);
   if (base !== undefined && disk === base) return { ...theirs, action: 'update' };
   // Conflicts left alone carry what we rendered (and the base, if any), not recorded: an interactive run
   // may still let the person take it or merge it.
@@ -99,7 +100,7 @@ function planFile(root: string, file: RenderedFile, manifest: Manifest | undefin
 }
 
 /** Files we rendered before that the new render no longer has. */
-function planOrphans(root: string, files: readonly RenderedFile[], manifest: Manifest | undefined): PlannedFile[] {
+function planOrphans(root: string, files: readonly RenderedFile[], manifest: Manifest | undefined, bases: Bases): PlannedFile[] {
   if (!manifest) return [];
   const rendered = new Set(files.map((f) => f.path));
   return Object.keys(manifest.files)
@@ -107,7 +108,7 @@ function planOrphans(root: string, files: readonly RenderedFile[], manifest: Man
     .sort()
     .map((path): PlannedFile => {
       const disk = readOptional(join(root, path));
-      const base = readBase(root, manifest, path);
+      const base = baseOf(bases, manifest, path);
       const common = { path, piece: 'record' as const, content: disk ?? '', forget: true, ...(disk !== undefined ? { previous: disk } : {}) };
       if (disk === undefined) return { ...common, action: 'unchanged', reason: 'no longer generated (already gone)' };
       if (disk === base) return { ...common, action: 'remove', reason: 'no longer generated' };

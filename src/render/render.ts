@@ -1,9 +1,15 @@
-/** File tables → ejs → an in-memory file set. Pure: reads templates, writes nothing. */
-import { readdirSync, readFileSync } from 'node:fs';
+/**
+ * File tables → ejs → an in-memory file set. Pure: reads templates, writes nothing.
+ * The built package renders with templates compiled at build time (dist/src/templates.cjs, see
+ * scripts/compile-templates.mjs); from src/ (tests, development) each template is compiled on first use.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, posix } from 'node:path';
-import ejs from 'ejs';
+import { fileURLToPath } from 'node:url';
+import type ejs from 'ejs';
 import { templatesDir } from '../paths.js';
-import type { RenderContext } from './context.js';
+import { CONTEXT_KEYS, type RenderContext } from './context.js';
 import type { FileRule, Piece } from './table.js';
 import { fileTables } from './pieces.js';
 
@@ -16,13 +22,56 @@ export interface RenderedFile {
 
 const TEMPLATE_EXT = '.ejs';
 
+/** ejs settings shared by the run-time compiler and the build-time one. */
+export const EJS_OPTIONS = {
+  // strict + destructured locals: a typo in a template is a ReferenceError, not a silent "undefined".
+  strict: true,
+  // Output formats are YAML/HCL/shell/Markdown, never HTML: quoting is done by `q`, not by ejs.
+  // A function expression, not an arrow: client-mode compilation inlines its source as `escapeFn || <it>`.
+  escape: function escape(s: unknown): string {
+    return String(s);
+  },
+} as const;
+
+type TemplateFn = (locals: object, escapeFn: (s: unknown) => string, include: (path: string, data?: object) => string) => string;
+interface Compiled {
+  /** The context keys the templates were compiled for (destructured locals). */
+  readonly keys: readonly string[];
+  readonly templates: Readonly<Record<string, TemplateFn>>;
+  /** `size:mtime` of each template and `mtime` of each template folder at build time. */
+  readonly stamps: Readonly<Record<string, string>>;
+}
+
+const COMPILED_FILE = fileURLToPath(new URL('../templates.cjs', import.meta.url));
+let compiled: Compiled | null | undefined;
+
+/** The build-time bundle, if this code runs from dist/ and the bundle was made for this context shape. */
+function precompiled(ctx: RenderContext): Compiled | null {
+  if (compiled === undefined) {
+    compiled = existsSync(COMPILED_FILE) ? (createRequire(import.meta.url)(COMPILED_FILE) as Compiled) : null;
+  }
+  return compiled && [...compiled.keys].sort().join() === Object.keys(ctx).sort().join() ? compiled : null;
+}
+
+/**
+ * `size:mtime` of a template file, or `mtime` of a folder (a file added or removed changes it): a template
+ * edited after the build no longer matches its stamp and is compiled from disk instead, so a checkout that
+ * was not rebuilt still renders what its templates say. A stat costs about a microsecond.
+ */
+export function stampOf(path: string): string | undefined {
+  const stat = statSync(join(templatesDir, path), { throwIfNoEntry: false });
+  if (!stat) return undefined;
+  return stat.isDirectory() ? String(stat.mtimeMs) : `${stat.size}:${stat.mtimeMs}`;
+}
+
 export function renderPieces(pieces: readonly Piece[], ctx: RenderContext): RenderedFile[] {
+  const bundle = precompiled(ctx);
   const files = new Map<string, RenderedFile>();
   for (const piece of pieces) {
     for (const rule of fileTables[piece]) {
       if (rule.when && !rule.when(ctx)) continue;
-      for (const { template, to } of expand(rule, ctx)) {
-        const content = renderTemplate(template, ctx);
+      for (const { template, to } of expand(rule, ctx, bundle)) {
+        const content = renderOne(bundle, template, ctx);
         const strategy = 'strategy' in rule ? rule.strategy : undefined;
         files.set(to, { path: to, content, piece, ...(strategy ? { strategy } : {}) });
       }
@@ -31,12 +80,13 @@ export function renderPieces(pieces: readonly Piece[], ctx: RenderContext): Rend
   return [...files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-function expand(rule: FileRule, ctx: RenderContext): { template: string; to: string }[] {
+function expand(rule: FileRule, ctx: RenderContext, bundle: Compiled | null): { template: string; to: string }[] {
   if ('template' in rule) {
     return [{ template: typeof rule.template === 'function' ? rule.template(ctx) : rule.template, to: rule.to }];
   }
   const dir = typeof rule.dir === 'function' ? rule.dir(ctx) : rule.dir;
-  return listTemplates(dir).map((rel) => ({
+  const names = (bundle && bundledTemplates(bundle, dir)) ?? listTemplates(dir);
+  return names.map((rel) => ({
     template: posix.join(dir, rel),
     to: posix.join(rule.to, rel.slice(0, -TEMPLATE_EXT.length)),
   }));
@@ -51,22 +101,49 @@ function listTemplates(dir: string): string[] {
     .sort();
 }
 
+/** Like listTemplates, from the bundle's names; undefined when a folder changed since the build. */
+function bundledTemplates(bundle: Compiled, dir: string): string[] | undefined {
+  const prefix = `${dir}/`;
+  const folders = Object.keys(bundle.stamps).filter((name) => (name === dir || name.startsWith(prefix)) && !name.endsWith(TEMPLATE_EXT));
+  if (folders.length === 0 || folders.some((name) => stampOf(name) !== bundle.stamps[name])) return undefined;
+  return Object.keys(bundle.templates)
+    .filter((name) => name.startsWith(prefix) && !name.slice(prefix.length).split('/').includes('partials'))
+    .map((name) => name.slice(prefix.length))
+    .sort();
+}
+
+/**
+ * Render one template with the bundle when its compiled function is current, else from disk. `include`
+ * resolves like ejs's: relative to the including template, `.ejs` implied, include data over the locals.
+ */
+function renderOne(bundle: Compiled | null, template: string, locals: RenderContext): string {
+  const fn = bundle?.templates[template];
+  if (!bundle || !fn || stampOf(template) !== bundle.stamps[template]) return renderTemplate(template, locals);
+  const include = (path: string, data?: object): string => {
+    const target = posix.join(posix.dirname(template), posix.extname(path) ? path : `${path}${TEMPLATE_EXT}`);
+    return renderOne(bundle, target, (data ? { ...locals, ...data } : locals) as RenderContext);
+  };
+  return fn(locals, EJS_OPTIONS.escape, include);
+}
+
 function toPosix(p: string): string {
   return p.split(/[\\/]/).join('/');
 }
 
-function renderTemplate(template: string, ctx: RenderContext): string {
+let runtimeEjs: typeof ejs | undefined;
+
+/** Compile from disk (development, tests, or a template changed since the build). */
+function renderTemplate(template: string, locals: RenderContext): string {
+  // Loaded on first use: the built bin renders from the bundle and never needs the compiler.
+  runtimeEjs ??= createRequire(import.meta.url)('ejs') as typeof ejs;
   const filename = join(templatesDir, template);
   const source = readFileSync(filename, 'utf8');
-  // strict + destructured locals: a typo in a template is a ReferenceError, not a silent "undefined".
-  const fn = ejs.compile(source, {
+  const fn = runtimeEjs.compile(source, {
+    ...EJS_OPTIONS,
     filename,
     // Partials are included by many templates: compile each file once per process.
     cache: true,
-    strict: true,
-    destructuredLocals: Object.keys(ctx),
-    // Output formats are YAML/HCL/shell/Markdown, never HTML: quoting is done by `q`, not by ejs.
-    escape: (s: unknown) => String(s),
+    destructuredLocals: CONTEXT_KEYS.filter((k) => k in locals),
   });
-  return fn(ctx as unknown as ejs.Data) as string;
+  return fn(locals as unknown as ejs.Data) as string;
 }

@@ -1,0 +1,46 @@
+/**
+ * The built bin renders with templates compiled at build time (dist/src/templates.cjs); tests from src/
+ * compile them at run time. Both must give the same bytes, and the bundle must fit the render context
+ * (else the bin would quietly fall back to the slower run-time compiler).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { questions, type Answers, type QuestionId } from '../src/answers/schema.js';
+import { buildContext } from '../src/render/context.js';
+import { runCli } from './helpers/cli.js';
+import { answersWith, tempDir } from './helpers/render.js';
+import { renderPieces } from '../src/render/render.js';
+import { PIECES } from '../src/render/table.js';
+import { packageVersion } from '../src/paths.js';
+
+const BUNDLE = new URL('../dist/src/templates.cjs', import.meta.url);
+
+describe('build-time compiled templates', () => {
+  it('exist for every template and were compiled for exactly the render context keys', () => {
+    expect(existsSync(BUNDLE), 'npm run build makes dist/src/templates.cjs').toBe(true);
+    const bundle = createRequire(import.meta.url)(BUNDLE.pathname) as { keys: string[]; templates: Record<string, unknown> };
+    expect(bundle.keys).toEqual(Object.keys(buildContext(answersWith(), '0.0.0')));
+    expect(Object.keys(bundle.templates).length).toBeGreaterThan(100);
+  });
+
+  const cells: Partial<Answers>[] = [
+    {},
+    { cloud: 'gcp', ci: 'gitlab', database: 'postgres', orchestrator: 'compose', stack: 'python' },
+    { cloud: 'azure', stack: 'java', variant: 'gradle', database: 'postgres', featureFlags: ['dark-mode', 'new-checkout'] },
+    { cloud: 'aws', stack: 'go', ci: 'gitlab', orchestrator: 'compose', featureFlags: ['beta'] },
+  ];
+  it.each(cells.map((c) => [JSON.stringify(c), c] as const))('the built bin writes the same bytes as the run-time compiler: %s', async (_label, cell) => {
+    const expected = new Map(renderPieces(PIECES, buildContext(answersWith(cell), packageVersion())).map((f) => [f.path, f.content]));
+    const root = tempDir();
+    const flags = Object.entries(answersWith(cell)).flatMap(([id, value]) => [
+      `--${questions[id as QuestionId].flag}`,
+      Array.isArray(value) ? value.join(',') : String(value),
+    ]);
+    const res = await runCli(['.', '--yes', '-q', ...flags], { cwd: root });
+    expect(res.stderr).toBe('');
+    expect(res.exitCode).toBe(0);
+    for (const [path, content] of expected) expect(readFileSync(join(root, path), 'utf8'), path).toBe(content);
+  });
+});
