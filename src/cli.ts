@@ -26,23 +26,25 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     const root = resolve(io.cwd, args.dir);
     if (args.command === 'answers') return await printAnswers(io, root);
     if (args.command === 'check') return await check(io, args, root);
+    const flags = args.command === 'flag' ? await flagChange(args, root) : args.flags;
     const options: RunOptions = {
       root,
       pieces: piecesOf(args.command),
-      flags: args.flags,
+      flags,
       ...(args.answersFile ? { answersFile: args.answersFile } : {}),
       cwd: io.cwd,
       force: args.force,
       // --check plans like a dry run and turns "something would change" into exit 1.
       dryRun: args.dryRun || args.check,
-      mode: args.command === 'upgrade' ? 'upgrade' : 'write',
+      // `flag` is an upgrade with one answer changed: same 3-way merge, so edits elsewhere are kept.
+      mode: args.command === 'upgrade' || args.command === 'flag' ? 'upgrade' : 'write',
       restore: args.restore,
       conflict: args.conflict,
     };
     // Loaded after --version/--help: those print without paying for the engine's imports (ejs among them).
     const { startSession, finishSession } = await import('./session.js');
     const session = await startSession(options);
-    const interactive = args.command !== 'upgrade' && !args.yes && !args.json && io.isTTY && session.open.length > 0;
+    const interactive = args.command !== 'upgrade' && args.command !== 'flag' && !args.yes && !args.json && io.isTTY && session.open.length > 0;
     const outcome = interactive ? await runInteractive(args, options) : finishSession(session);
     await report(io, args, outcome);
     if (args.check) return outcome.plan.files.some((f) => DRIFT.has(f.action)) ? 1 : outcome.exitCode;
@@ -74,10 +76,11 @@ async function report(io: Io, args: ParsedArgs, outcome: Outcome): Promise<void>
     if (diff) io.stdout(diff);
   }
   io.stdout(summarize(outcome.plan, { color }, args.dryRun || args.check));
-  const steps = args.dryRun || args.check || args.command === 'upgrade' ? [] : nextSteps(outcome.plan, outcome.answers);
+  const steps =
+    args.dryRun || args.check || args.command === 'upgrade' ? [] : args.command === 'flag' ? flagSteps(args, outcome.answers) : nextSteps(outcome.plan, outcome.answers);
   if (outcome.exitCode === 1) {
     steps.unshift(
-      args.command === 'upgrade'
+      args.command === 'upgrade' || args.command === 'flag'
         ? 'resolve the conflicts above (search for <<<<<<< or read the .rej files), then run `infra-kit upgrade` again'
         : 'resolve the conflicts above, then run again (nothing of yours was overwritten)',
     );
@@ -85,10 +88,43 @@ async function report(io: Io, args: ParsedArgs, outcome: Outcome): Promise<void>
   if (steps.length > 0) io.stdout(['', 'Next steps:', ...steps.map((s) => `  ${s}`)].join('\n'));
 }
 
+/**
+ * `infra-kit flag <name> [--remove]`: the stored flag list with one flag added or removed, as the
+ * featureFlags answer of an upgrade run (validated by the schema like any other answer).
+ */
+async function flagChange(args: ParsedArgs, root: string): Promise<ParsedArgs['flags']> {
+  const name = args.flagName!;
+  const { questions } = await import('./answers/schema.js');
+  const { readStored } = await import('./answers/store.js');
+  const parsed = questions.featureFlags.parse(name);
+  if (!parsed.ok || parsed.value.length !== 1 || name.includes(',')) {
+    const why = parsed.ok ? 'must be one name' : parsed.error.replace(/^must be comma-separated flag names of/, 'must be');
+    throw new UsageError(`flag name '${name.slice(0, 60)}' ${why}`);
+  }
+  const current = readStored(root).answers.featureFlags ?? [];
+  if (args.remove && !current.includes(name)) {
+    throw new UsageError(`no feature flag '${name}' in ${root}; current flags: ${current.join(', ') || 'none'}`);
+  }
+  const next = args.remove ? current.filter((f) => f !== name) : [...current, name];
+  return { ...args.flags, featureFlags: next.join(',') };
+}
+
+function flagSteps(args: ParsedArgs, answers: { orchestrator: string }): string[] {
+  const env = `FEATURE_${args.flagName!.toUpperCase().replace(/-/g, '_')}`;
+  if (args.remove) return [`remove the code that reads ${env}, then commit the change and .infra-kit/`];
+  const production = answers.orchestrator === 'compose' ? 'deploy/production.env' : 'kubernetes/overlays/production/config.env';
+  return [
+    `ship code that reads ${env} (anything but "on" means off): it is on in staging and local dev, off in production`,
+    `roll out: set ${env}=on in ${production} by pull request; see docs/feature-flags.md`,
+  ];
+}
+
 /** `infra-kit check [dir]`: validators and hardening rules; with --drift, also `upgrade --check`. */
 async function check(io: Io, args: ParsedArgs, root: string): Promise<number> {
   const { runChecks, formatText } = await import('./check/run.js');
-  const report = await runChecks(root);
+  const { defaultCacheDir } = await import('./check/cache.js');
+  const cache = args.noCache ? {} : { cache: { dir: defaultCacheDir(io.env), version: packageVersion(), path: io.env.PATH ?? '' } };
+  const report = await runChecks(root, cache);
   if (args.format === 'json') io.stdout(JSON.stringify(report, null, 2));
   else io.stdout(formatText(report));
   let code = report.must > 0 ? 1 : 0;

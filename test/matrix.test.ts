@@ -37,12 +37,25 @@ async function mustFindings(cell: Cell): Promise<string[]> {
 
 // ---------- the matrix ----------
 
-/** stack × cloud × orchestrator × CI × database, each stack with its default variant and language version. */
-const cells: Cell[] = ids(stacks).flatMap((stack) =>
-  ids(clouds).flatMap((cloud) =>
-    ids(orchestrators).flatMap((orchestrator) => ids(ciProviders).flatMap((ci) => ids(databases).map((database): Cell => ({ stack, cloud, orchestrator, ci, database })))),
+/**
+ * Kubernetes: stack × cloud × CI × database, each stack with its default variant and language version.
+ * Compose on a VM changes the Terraform, CI deploy, deploy/ and docs, not the stack's files: cloud × CI ×
+ * database, with the stack rotating so each appears; plus GitOps (Argo CD) and feature flags per cloud.
+ */
+const cells: Cell[] = [
+  ...ids(stacks).flatMap((stack) =>
+    ids(clouds).flatMap((cloud) => ids(ciProviders).flatMap((ci) => ids(databases).map((database): Cell => ({ stack, cloud, orchestrator: 'kubernetes', ci, database })))),
   ),
-);
+  ...ids(clouds).flatMap((cloud, i) =>
+    ids(ciProviders).flatMap((ci, j) =>
+      ids(databases).map((database, k): Cell => ({ stack: ids(stacks)[(i * 4 + j * 2 + k) % 6]!, cloud, orchestrator: 'compose', ci, database })),
+    ),
+  ),
+  ...ids(clouds).flatMap((cloud, i): Cell[] => [
+    { stack: ids(stacks)[i]!, cloud, ci: ids(ciProviders)[i % 2]!, database: 'postgres', gitops: 'argocd', repoUrl: 'https://github.com/acme/shop.git' },
+    { stack: ids(stacks)[i + 3]!, cloud, orchestrator: ids(orchestrators)[i % 2]!, featureFlags: ['dark-mode', 'new-checkout'] },
+  ]),
+];
 
 /**
  * Variants and language versions change the Dockerfile, CI and docs only: each non-default one once per CI
@@ -91,6 +104,7 @@ const validAnswers: fc.Arbitrary<Cell> = fc
     database: fc.constantFrom(...ids(databases)),
     port: fc.integer({ min: 1024, max: 65535 }),
     healthPath: valid('healthPath', fc.stringMatching(/^\/[A-Za-z0-9._~/-]{0,100}$/)),
+    featureFlags: fc.uniqueArray(valid('featureFlags', fc.stringMatching(/^[a-z](?:[a-z0-9-]{0,38}[a-z0-9])?$/)), { maxLength: 3 }),
   })
   .chain((a) =>
     fc.record({

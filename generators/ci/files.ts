@@ -2,7 +2,7 @@ import type { QuestionId } from '../../src/answers/schema.js';
 import type { FileTable } from '../../src/render/table.js';
 
 /** The questions this piece needs; a piece run asks only these. */
-export const asks: readonly QuestionId[] = ['name', 'stack', 'variant', 'languageVersion', 'cloud', 'region', 'orchestrator', 'ci', 'database', 'migrateCommand', 'port', 'healthPath'];
+export const asks: readonly QuestionId[] = ['name', 'stack', 'variant', 'languageVersion', 'cloud', 'region', 'orchestrator', 'ci', 'database', 'migrateCommand', 'port', 'healthPath', 'gitops', 'repoUrl'];
 
 const github = (c: { answers: { ci: string } }) => c.answers.ci === 'github';
 const gitlab = (c: { answers: { ci: string } }) => c.answers.ci === 'gitlab';

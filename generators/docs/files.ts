@@ -3,7 +3,7 @@ import type { RenderContext } from '../../src/render/context.js';
 import type { FileTable } from '../../src/render/table.js';
 
 /** The questions this piece needs; a piece run asks only these. */
-export const asks: readonly QuestionId[] = ['name', 'stack', 'cloud', 'region', 'orchestrator', 'ci', 'database', 'port', 'healthPath'];
+export const asks: readonly QuestionId[] = ['name', 'stack', 'cloud', 'region', 'orchestrator', 'ci', 'database', 'port', 'healthPath', 'featureFlags', 'gitops', 'repoUrl'];
 
 const onKubernetes = (c: RenderContext): boolean => c.answers.orchestrator === 'kubernetes';
 
@@ -17,6 +17,7 @@ export const files: FileTable = [
   { template: 'docs/postmortem-template.md.ejs', to: 'docs/postmortem-template.md' },
   { template: 'docs/slo.md.ejs', to: 'docs/slo.md' },
   { template: 'docs/infrastructure.md.ejs', to: 'docs/infrastructure.md' },
+  { template: 'docs/feature-flags.md.ejs', to: 'docs/feature-flags.md' },
   { template: 'monitoring/alerts.yaml.ejs', to: 'monitoring/alerts.yaml' },
   { dir: 'kustomize/components/monitoring', to: 'kubernetes/components/monitoring', when: onKubernetes },
 ];

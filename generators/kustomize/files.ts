@@ -3,7 +3,7 @@ import type { RenderContext } from '../../src/render/context.js';
 import type { FileTable } from '../../src/render/table.js';
 
 /** The questions this piece needs; a piece run asks only these. */
-export const asks: readonly QuestionId[] = ['name', 'stack', 'cloud', 'region', 'orchestrator', 'database', 'migrateCommand', 'port', 'healthPath'];
+export const asks: readonly QuestionId[] = ['name', 'stack', 'cloud', 'region', 'orchestrator', 'database', 'migrateCommand', 'port', 'healthPath', 'featureFlags', 'gitops', 'repoUrl'];
 
 const onKubernetes = (c: RenderContext): boolean => c.answers.orchestrator === 'kubernetes';
 const withDatabase = (c: RenderContext): boolean => onKubernetes(c) && c.hasDatabase;

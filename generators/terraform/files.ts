@@ -3,7 +3,7 @@ import type { RenderContext } from '../../src/render/context.js';
 import type { FileTable } from '../../src/render/table.js';
 
 /** The questions this piece needs; a piece run asks only these. */
-export const asks: readonly QuestionId[] = ['name', 'cloud', 'region', 'orchestrator', 'database'];
+export const asks: readonly QuestionId[] = ['name', 'cloud', 'region', 'orchestrator', 'ci', 'database'];
 
 /** Template folder of the chosen cloud: every cloud has the same layout under templates/terraform/<id>/. */
 const ofCloud =
@@ -18,11 +18,15 @@ const ofCloud =
  */
 export const files: FileTable = [
   { dir: ofCloud('modules/network'), to: 'terraform/modules/network' },
-  { dir: ofCloud('modules/cluster'), to: 'terraform/modules/cluster' },
+  // What runs the app: a managed cluster, or (orchestrator compose) one hardened VM per environment.
+  { dir: ofCloud('modules/cluster'), to: 'terraform/modules/cluster', when: (c) => c.onKubernetes },
+  { dir: ofCloud('modules/vm'), to: 'terraform/modules/vm', when: (c) => c.onCompose },
   { dir: ofCloud('modules/registry'), to: 'terraform/modules/registry' },
   { dir: ofCloud('modules/database'), to: 'terraform/modules/database', when: (c) => c.hasDatabase },
   { dir: ofCloud('modules/state-backend'), to: 'terraform/modules/state-backend' },
-  { dir: ofCloud('modules/github-oidc'), to: 'terraform/modules/github-oidc' },
+  // The CI provider's OIDC trust: only the provider this repo uses.
+  { dir: ofCloud('modules/github-oidc'), to: 'terraform/modules/github-oidc', when: (c) => c.answers.ci === 'github' },
+  { dir: ofCloud('modules/gitlab-oidc'), to: 'terraform/modules/gitlab-oidc', when: (c) => c.answers.ci === 'gitlab' },
   { dir: ofCloud('modules/deploy-role'), to: 'terraform/modules/deploy-role' },
   { dir: ofCloud('modules/app-identity'), to: 'terraform/modules/app-identity' },
   { dir: ofCloud('bootstrap'), to: 'terraform/bootstrap' },

@@ -10,7 +10,13 @@ import type { VariantId } from '../catalog/stacks.js';
 /** What a default may be computed from: answers decided so far and what detection found. */
 export interface DefaultsContext {
   // Narrow views, not Partial<Answers>: Answers is derived from this table, so the table cannot name it.
-  readonly answers: { readonly stack?: StackId; readonly cloud?: CloudId; readonly database?: DatabaseId };
+  readonly answers: {
+    readonly stack?: StackId;
+    readonly cloud?: CloudId;
+    readonly database?: DatabaseId;
+    readonly orchestrator?: OrchestratorId;
+    readonly gitops?: GitopsId;
+  };
   readonly detected: {
     readonly name?: string;
     readonly stack?: StackId;
@@ -18,6 +24,7 @@ export interface DefaultsContext {
     readonly languageVersion?: string;
     readonly database?: DatabaseId;
     readonly port?: number;
+    readonly repoUrl?: string;
   };
   /** Basename of the target dir, a fallback for the app name. */
   readonly dirName: string;
@@ -107,6 +114,22 @@ export function toAppName(raw: string): string | undefined {
 const MIGRATE_ARGV = /^[A-Za-z0-9._\/=-]+( [A-Za-z0-9._\/=-]+)*$/;
 /** Words that name a credential: the command must never carry one (it is stored and rendered in plain text). */
 const CREDENTIAL_WORD = /pass(word|wd)?|pwd|secret|token|api[-_]?key|private[-_]?key|credential/i;
+
+/** How deploys reach the cluster: CI applies the overlay, or Argo CD syncs it from git. */
+const GITOPS = {
+  none: { label: 'none: CI applies the overlay with kubectl' },
+  argocd: { label: 'Argo CD: CI commits the image digest, Argo CD syncs the overlay' },
+} as const;
+export type GitopsId = keyof typeof GITOPS;
+
+/**
+ * A git remote Argo CD can clone: https (no credentials in it) or ssh. It lands in YAML and in CI shell
+ * lines, so a conservative character set.
+ */
+const REPO_URL = /^(?:https:\/\/[A-Za-z0-9.-]+(?::\d+)?\/[A-Za-z0-9._~\/-]+|(?:ssh:\/\/)?git@[A-Za-z0-9.-]+[:\/][A-Za-z0-9._~\/-]+)$/;
+
+/** A feature flag name: it becomes the env var FEATURE_<NAME> (upper case, "-" → "_"). */
+export const FLAG_NAME = /^[a-z](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 
 export const questions = {
   name: {
@@ -219,6 +242,30 @@ export const questions = {
     ...choiceOf<CiId>(ciProviders),
     default: () => 'github',
   },
+  gitops: {
+    flag: 'gitops',
+    defaultHelp: 'none',
+    metavar: '<id>',
+    message: 'GitOps',
+    help: 'Kubernetes only: argocd renders an Argo CD Application per environment and CI commits the digest to the overlay instead of applying it',
+    ...choiceOf<GitopsId>(GITOPS),
+    default: () => 'none',
+    when: (answers) => answers.orchestrator === 'kubernetes',
+  },
+  repoUrl: {
+    flag: 'repo-url',
+    defaultHelp: "the repo's git remote `origin` (.git/config)",
+    metavar: '<url>',
+    message: 'Git repository URL Argo CD syncs from',
+    help: 'with --gitops argocd: https://host/org/repo.git or git@host:org/repo.git (no credentials in it)',
+    // Empty means "not used" (no GitOps); Argo CD needs a real one.
+    parse: (raw: unknown, answers?: DefaultsContext['answers']): Parsed<string> => {
+      if (raw === '' && answers?.gitops !== 'argocd') return { ok: true, value: '' };
+      return patterned(REPO_URL, 'must be a git URL such as https://github.com/my-org/my-api.git or git@github.com:my-org/my-api.git, without credentials')(raw);
+    },
+    default: ({ answers, detected }) => (answers.gitops === 'argocd' ? detected.repoUrl : ''),
+    when: (answers) => answers.gitops === 'argocd',
+  },
   database: {
     flag: 'database',
     defaultHelp: 'detected from the dependencies, else none',
@@ -275,6 +322,28 @@ export const questions = {
     help: 'HTTP path that answers 200 when the app is healthy (probes, HEALTHCHECK, smoke test)',
     parse: patterned(/^\/[A-Za-z0-9._~/-]{0,100}$/, 'must be a URL path such as /healthz (letters, digits, . _ ~ - /)'),
     default: () => '/healthz',
+  },
+  featureFlags: {
+    flag: 'feature-flags',
+    defaultHelp: 'none; `infra-kit flag <name>` adds one, `--remove` takes it out',
+    metavar: '<a,b>',
+    message: 'Feature flags',
+    help: 'comma-separated flag names (lowercase, digits, "-"), each an env var FEATURE_<NAME>=on|off in .env.example, every overlay and docs/feature-flags.md',
+    parse: (raw): Parsed<string[]> => {
+      const list = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',').map((s) => s.trim()).filter(Boolean) : null;
+      if (list === null || !list.every((f): f is string => typeof f === 'string' && FLAG_NAME.test(f))) {
+        return { ok: false, error: 'must be comma-separated flag names of 1-40 lowercase letters, digits or "-", starting with a letter (e.g. new-checkout)' };
+      }
+      // A flag is plain config in a ConfigMap: a name that reads like a credential invites putting one there.
+      if (list.some((f) => CREDENTIAL_WORD.test(f))) {
+        return { ok: false, error: 'must not name a credential (password, secret, token, key…): flags are plain config, secrets live in the secret store' };
+      }
+      // Sorted and unique: the rendered files do not depend on the order flags were added in.
+      return { ok: true, value: [...new Set(list)].sort() };
+    },
+    default: () => [],
+    // Managed with `infra-kit flag`, not asked on a first run.
+    when: () => false,
   },
 } as const satisfies Record<string, Question<unknown>>;
 

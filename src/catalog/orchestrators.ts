@@ -5,6 +5,7 @@ export interface Orchestrator {
 
 export const orchestrators = {
   kubernetes: { id: 'kubernetes', label: 'Kubernetes (Kustomize base + staging/production overlays)' },
+  compose: { id: 'compose', label: 'Docker Compose on one hardened VM per environment (no cluster)' },
 } as const satisfies Record<string, Orchestrator>;
 
 export type OrchestratorId = keyof typeof orchestrators;

@@ -36,6 +36,7 @@ export function helpText(command: Command): string {
       '  new          the full kit: every piece below',
       ...PIECES.map((p) => `  ${p.padEnd(12)} ${PIECE_HELP[p]}`),
       '  upgrade      re-render with the stored answers and a newer infra-kit; 3-way merges your edits',
+      '  flag <name>  add a feature flag FEATURE_<NAME> everywhere it is configured (--remove: take it out)',
       '  check        audit a repo (generated or hand-written): validators + hardening rules',
       '  answers      print the stored answers as YAML (reuse them with --answers)',
     );
@@ -46,6 +47,14 @@ export function helpText(command: Command): string {
       'Re-renders every piece recorded in the repo with the stored answers (plus any answer flags, e.g. --port 9090)',
       'and this infra-kit version. Per file: untouched → updated; your edit and no template change → kept;',
       'both changed → 3-way merge (conflicts: markers, or --conflict rej). Deleted files stay deleted.',
+    );
+  } else if (command === 'flag') {
+    lines.push(
+      'Usage: infra-kit flag <name> [dir] [--remove] [--dry-run]',
+      '',
+      'Adds the feature flag FEATURE_<NAME> (on in staging and .env.example, off in production) to every file that',
+      'configures the app, and records it in the stored answers; --remove takes it out again. It is an upgrade with',
+      'one answer changed: the same 3-way merge keeps your edits (e.g. a flag you turned on in production).',
     );
   } else if (command === 'check') {
     lines.push(
@@ -82,6 +91,8 @@ export function helpText(command: Command): string {
       ? '  npm create infra-kit@latest -- my-api --yes --database postgres'
       : command === 'upgrade'
         ? '  npx infra-kit upgrade --dry-run          # review the diff first\n  npx infra-kit upgrade --check            # in CI: fail when the repo drifted'
+        : command === 'flag'
+          ? '  npx infra-kit flag new-checkout          # add\n  npx infra-kit flag new-checkout --remove # remove after shipping'
         : `  npx infra-kit ${command} --yes`,
     '  npx infra-kit new . --name my-api --port 8080 --health-path /health --dry-run',
     '  npx infra-kit new . --answers infra-kit.yml --yes',

@@ -33,10 +33,14 @@ const DETECTORS: readonly Detector[] = [detectGo, detectRust, detectDotnet, dete
 
 export function detect(root: string): Detection {
   const repo = new RepoFiles(root);
+  const origin = originUrl(repo);
+  const fromGit: Pick<Detection, 'answers' | 'evidence'> = origin
+    ? { answers: { repoUrl: origin }, evidence: { repoUrl: '.git/config' } }
+    : { answers: {}, evidence: {} };
   const found = DETECTORS.map((d) => d(repo)).find((f): f is StackFinding => f !== undefined);
-  if (!found) return { answers: {}, evidence: {}, facts: {} };
-  const answers: Partial<Answers> = { stack: found.stack };
-  const evidence: Partial<Record<keyof Answers, string>> = { stack: found.evidence };
+  if (!found) return { ...fromGit, facts: {} };
+  const answers: Partial<Answers> = { ...fromGit.answers, stack: found.stack };
+  const evidence: Partial<Record<keyof Answers, string>> = { ...fromGit.evidence, stack: found.evidence };
   if (found.variant) {
     answers.variant = found.variant.value;
     evidence.variant = found.variant.evidence;
@@ -62,6 +66,14 @@ export function detect(root: string): Detection {
   }
   const facts = { ...(found.version ? { languageVersion: found.version } : {}), ...(found.start ? { start: found.start } : {}) };
   return { answers, evidence, facts };
+}
+
+/** The `origin` remote of a git checkout, when it is a URL the schema accepts (never one with credentials). */
+function originUrl(repo: RepoFiles): string | undefined {
+  const config = repo.text('.git/config');
+  const section = config?.split(/^\[/m).find((s) => /^remote\s+"origin"\]/.test(s));
+  const url = section && /^\s*url\s*=\s*(\S+)\s*$/m.exec(section)?.[1];
+  return url && questions.repoUrl.parse(url, { gitops: 'argocd' }).ok ? url : undefined;
 }
 
 /** PORT=… in the env example compose reads (or a local .env). */

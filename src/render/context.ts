@@ -36,6 +36,13 @@ export interface RenderContext {
   readonly region: string;
   readonly database: Database;
   readonly hasDatabase: boolean;
+  /** What runs the app: a Kustomize-deployed cluster, or Docker Compose on one VM per environment. */
+  readonly onKubernetes: boolean;
+  readonly onCompose: boolean;
+  /** Argo CD syncs the overlays from `answers.repoUrl`; CI commits the digest instead of applying. */
+  readonly gitops: boolean;
+  /** Feature flags, sorted: `name` as given (`new-checkout`) and its env var (`FEATURE_NEW_CHECKOUT`). */
+  readonly featureFlags: readonly { readonly name: string; readonly env: string }[];
   readonly environments: readonly ['staging', 'production'];
   /** `owner/repo@sha  # version` for each pinned action, ready for `uses:`. */
   readonly uses: Record<keyof typeof actions, string>;
@@ -44,6 +51,15 @@ export interface RenderContext {
   readonly ciTooling: typeof ciTooling;
   readonly q: Quote;
 }
+
+/**
+ * The names every template sees (destructured locals), in one place: the build-time compiler and the
+ * run-time one agree on them, and a test checks they are exactly the keys buildContext returns.
+ */
+export const CONTEXT_KEYS = [
+  'answers', 'app', 'stack', 'variant', 'cloud', 'region', 'database', 'hasDatabase', 'onKubernetes', 'onCompose',
+  'gitops', 'featureFlags', 'environments', 'uses', 'versions', 'ciTooling', 'q',
+] as const satisfies readonly (keyof RenderContext)[];
 
 export function buildContext(answers: Answers, infraKitVersion: string): RenderContext {
   const database = databases[answers.database];
@@ -67,6 +83,10 @@ export function buildContext(answers: Answers, infraKitVersion: string): RenderC
     region: answers.region,
     database,
     hasDatabase: answers.database !== 'none',
+    onKubernetes: answers.orchestrator === 'kubernetes',
+    onCompose: answers.orchestrator === 'compose',
+    gitops: answers.orchestrator === 'kubernetes' && answers.gitops === 'argocd',
+    featureFlags: (answers.featureFlags ?? []).map((name) => ({ name, env: flagEnv(name) })),
     environments: ['staging', 'production'],
     uses,
     versions: { terraform: terraformVersion, trivy: trivyVersion, kubernetes: kubernetesVersion, infraKit: infraKitVersion },
@@ -86,4 +106,9 @@ function stackVariant(stack: Stack, id: string, languageVersion: string): Resolv
     throw new UsageError(`variant '${id}' is not a ${stack.id} variant; pass --variant ${Object.keys(stack.variants).join('|')}`);
   }
   return resolveVariant(stack, variant, languageVersion);
+}
+
+/** `new-checkout` → `FEATURE_NEW_CHECKOUT`. */
+export function flagEnv(name: string): string {
+  return `FEATURE_${name.toUpperCase().replace(/-/g, '_')}`;
 }
