@@ -18,7 +18,7 @@ const rules: Record<string, Rule> = {
   DC01: { level: 'MUST', why: 'a secret written in the compose file ends up in git; .env must stay out of git', fix: 'use ${VAR:?see .env.example} or env_file: .env, keep .env in .gitignore and the names in .env.example' },
   DC02: { level: 'MUST', why: 'without a healthcheck compose starts dependants against a database that is not ready, and a hung service looks up', fix: `add a healthcheck (or \`${HEALTHCHECK_EXEMPT}: "<reason>"\` when the image has no shell, e.g. distroless); depend on databases with condition: service_healthy` },
   DC03: { level: 'MUST', why: 'an unpinned image changes under you between two `docker compose pull`s', fix: 'pin every image to an exact version tag (or a digest); services with build: are exempt' },
-  DC04: { level: 'MUST', why: 'no-new-privileges, dropped capabilities and a read-only app filesystem limit what a compromised process can do', fix: 'security_opt: ["no-new-privileges:true"], cap_drop: [ALL] (cap_add only what the image needs), read_only: true + tmpfs for services built here, never privileged' },
+  DC04: { level: 'MUST', why: 'no-new-privileges, dropped capabilities and a read-only app filesystem limit what a compromised process can do', fix: 'security_opt: ["no-new-privileges:true"], cap_drop: [ALL] (cap_add only what the image needs), read_only: true + tmpfs for services built here or run from `image: ${IMAGE}` (a production compose), never privileged' },
   DC05: { level: 'SHOULD', why: 'a runaway container should not starve the laptop; a database published on 0.0.0.0 is reachable from the network', fix: 'set deploy.resources.limits.memory (or mem_limit), keep database data in named volumes, publish database ports on 127.0.0.1 only' },
 };
 
@@ -113,6 +113,9 @@ const bindMountedData = (svc: Service): string[] =>
     .map((v) => (isObject(v) ? (v.type === 'bind' ? String(v.source) : '') : String(v).split(':').length > 1 ? String(v).split(':')[0]! : ''))
     .filter((src) => /^[./~]/.test(src));
 
+/** `image: ${IMAGE}` / `${IMAGE:?msg}`: the whole reference comes from the deploy, i.e. the image CI built here. */
+const deployedFromVariable = (image: unknown): boolean => typeof image === 'string' && /^\$\{[A-Za-z_]\w*(:?[?-][^}]*)?\}$/.test(image.trim());
+
 // ---------- .gitignore ----------
 
 /** Whether a .gitignore (given as text) ignores the file `.env` in its own folder. */
@@ -190,11 +193,13 @@ function checkFile(repo: Repo, file: string, findings: Finding[]): void {
       if (databases.has(dep) && condition !== 'service_healthy') at(line('depends_on'), 'DC02', `${name}: depends on database ${dep} without condition: service_healthy`);
     }
     const built = svc.build !== undefined || base.get(name)?.build !== undefined;
+    // A production compose (deploy/compose.yaml) runs this repo's image by digest: `image: ${IMAGE:?…}`.
+    const ownImage = built || deployedFromVariable(svc.image) || deployedFromVariable(base.get(name)?.image);
     if (!built && typeof svc.image === 'string' && !svc.image.includes('$') && !isPinnedImage(svc.image)) at(line('image'), 'DC03', `${name}: image ${svc.image} is not pinned to a version`);
     const securityOpt = (Array.isArray(svc.security_opt) ? svc.security_opt : []).map(String);
     if (!securityOpt.some((o) => /^no-new-privileges([:=]true)?$/.test(o)) && (!partial(name) || svc.security_opt !== undefined)) at(line('security_opt'), 'DC04', `${name}: no security_opt no-new-privileges:true`);
     if (!(Array.isArray(svc.cap_drop) && svc.cap_drop.some((c) => String(c).toUpperCase() === 'ALL')) && (!partial(name) || svc.cap_drop !== undefined)) at(line('cap_drop'), 'DC04', `${name}: capabilities not dropped (cap_drop: [ALL])`);
-    if (built && (partial(name) ? svc.read_only === false : svc.read_only !== true)) at(line('read_only'), 'DC04', `${name}: built here but its filesystem is writable (read_only: true)`);
+    if (ownImage && (partial(name) ? svc.read_only === false : svc.read_only !== true)) at(line('read_only'), 'DC04', `${name}: ${built ? 'built here' : 'runs the image given at deploy time'} but its filesystem is writable (read_only: true)`);
     if (svc.privileged === true) at(line('privileged'), 'DC04', `${name}: runs privileged`);
     if (!memoryLimit(svc) && !partial(name)) at(line('deploy'), 'DC05', `${name}: no memory limit`);
     if (databases.has(name)) {

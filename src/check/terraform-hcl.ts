@@ -137,6 +137,9 @@ export function moduleCallFindings(dirs: Map<string, TfDir>): TfProblem[] {
 
 const SECRET_NAME = /(password|secret|token|private_key|access_key)/i;
 /** Provider and backend arguments that carry credentials (aws, google, azurerm, s3, gcs, azurerm backends). */
+/** Arguments whose names look secret but hold a setting, e.g. IMDSv2's `http_tokens = "required"`. */
+const NOT_SECRETS = new Set(['http_tokens']);
+
 const CREDENTIAL_ARGS = ['access_key', 'secret_key', 'token', 'credentials', 'access_token', 'client_secret', 'client_certificate', 'client_certificate_password', 'sas_token'];
 
 /** TF03: no literal credentials; secret-looking and sensitive-derived outputs are marked sensitive. */
@@ -145,7 +148,7 @@ export function secretFindings(dirs: Map<string, TfDir>): TfProblem[] {
   for (const [dir, config] of dirs) {
     const at = (message: string, block?: string[]): void => void problems.push({ dir, message, ...(block ? { block } : {}) });
     for (const [key, value] of strings(config.raw)) {
-      if (SECRET_NAME.test(key) && !key.endsWith('_id') && !value.startsWith('${')) at(`literal value for ${key}`);
+      if (SECRET_NAME.test(key) && !key.endsWith('_id') && !NOT_SECRETS.has(key) && !value.startsWith('${')) at(`literal value for ${key}`);
       if (/\b(AKIA|ASIA)[0-9A-Z]{16}\b/.test(value)) at('AWS access key ID literal');
       if (/-----BEGIN [A-Z ]*PRIVATE KEY-----|"private_key_id"/.test(value)) at('private key literal');
     }
