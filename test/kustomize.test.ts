@@ -33,16 +33,18 @@ function checkKitNames(objects: readonly Obj[], dep: Obj, app: Obj, want: Want):
   const podLabels: Obj = dep.spec?.template?.metadata?.labels ?? {};
   const same = (sel: Obj | undefined): boolean => JSON.stringify(sortKeys(sel)) === JSON.stringify(sortKeys(dep.spec?.selector?.matchLabels));
   const n = want.name;
+  const find = (kind: string): Obj | undefined => objects.find((o) => o.kind === kind);
   const names = objects.map((o) => `${o.kind}/${o.metadata?.name}`).sort();
   // With postgres the overlays also sync the Secret N-database from the cloud's secret store (external-secrets).
   const secrets = want.postgres ? [`ExternalSecret/${n}-database`, `SecretStore/${n}`] : [];
-  const expected = [`ConfigMap/${n}-config`, `Deployment/${n}`, ...secrets, `HorizontalPodAutoscaler/${n}`, `Namespace/${n}`,
+  // The ConfigMap is generated (name + content hash): a changed setting or feature flag rolls the pods.
+  const expected = [`ConfigMap/${find('ConfigMap')?.metadata?.name}`, `Deployment/${n}`, ...secrets, `HorizontalPodAutoscaler/${n}`, `Namespace/${n}`,
     `NetworkPolicy/${n}`, `PodDisruptionBudget/${n}`, `Service/${n}`, `ServiceAccount/${n}`].sort();
   if (JSON.stringify(names) !== JSON.stringify(expected)) fail(`objects are ${names.join(' ')}`);
+  if (!new RegExp(`^${n}-config-[a-z0-9]{10}$`).test(find('ConfigMap')?.metadata?.name ?? '')) fail('the ConfigMap is not the generated N-config-<hash>');
   for (const o of objects) if (o.kind !== 'Namespace' && o.metadata?.namespace !== want.name) fail(`${o.kind} not in namespace ${want.name}`);
   const selector: Obj = dep.spec?.selector?.matchLabels ?? {};
   if (selector['app.kubernetes.io/name'] !== n || Object.entries(selector).some(([k, v]) => podLabels[k] !== v)) fail('Deployment selector does not match its pods');
-  const find = (kind: string): Obj | undefined => objects.find((o) => o.kind === kind);
   if (!same(find('Service')?.spec?.selector)) fail('Service selector differs from the Deployment selector');
   if (!same(find('PodDisruptionBudget')?.spec?.selector?.matchLabels)) fail('PDB selector differs from the Deployment selector');
   if (!same(find('NetworkPolicy')?.spec?.podSelector?.matchLabels)) fail('NetworkPolicy selector differs from the Deployment selector');
@@ -50,7 +52,7 @@ function checkKitNames(objects: readonly Obj[], dep: Obj, app: Obj, want: Want):
   if (svcPort?.port !== 80 || svcPort?.targetPort !== 'http') fail('Service is not port 80 → targetPort http');
   if (app.image !== `${want.name}:0.1.0`) fail(`image is ${app.image}, not ${want.name}:0.1.0`);
   const configName = app.envFrom?.[0]?.configMapRef?.name;
-  if (configName !== `${want.name}-config` || find('ConfigMap')?.data?.PORT !== String(want.port)) fail('PORT does not come from ConfigMap N-config');
+  if (configName !== find('ConfigMap')?.metadata?.name || find('ConfigMap')?.data?.PORT !== String(want.port)) fail('PORT does not come from the ConfigMap N-config-<hash>');
   const db = (app.env ?? []).find((e: Obj) => e.name === 'DATABASE_URL');
   const dbRef = JSON.stringify(db?.valueFrom?.secretKeyRef);
   if (want.postgres && dbRef !== JSON.stringify({ key: 'url', name: `${want.name}-database` })) fail('DATABASE_URL is not from Secret N-database key url');

@@ -111,7 +111,7 @@ describe.skipIf(!hasCommand('kubectl')).each(CLOUDS)('the migration Job (%s)', (
     expect(log).toEqual(['kubectl delete job/shop-api-migrate', 'kubectl apply -k', 'kubectl get job/shop-api-migrate', 'kubectl logs job/shop-api-migrate']);
     const objects = parseYamlDocs(readFileSync(join(dir, 'applied'), 'utf8')) as Obj[];
     const names = objects.map((o) => `${o.kind}/${o.metadata.name}`);
-    expect(names).toEqual(expect.arrayContaining([`Job/${N}-migrate`, `ServiceAccount/${N}`, `ConfigMap/${N}-config`, `SecretStore/${N}`, `ExternalSecret/${N}-database`]));
+    expect(names).toEqual(expect.arrayContaining([`Job/${N}-migrate`, `ServiceAccount/${N}`, expect.stringMatching(new RegExp(`^ConfigMap/${N}-config-[a-z0-9]{10}$`)), `SecretStore/${N}`, `ExternalSecret/${N}-database`]));
     expect(names.filter((n) => /^(Deployment|Namespace)\//.test(n))).toEqual([]);
     const job = objects.find((o) => o.kind === 'Job')!;
     const pod = job.spec.template;
