@@ -29,7 +29,7 @@ const POSTMORTEM_SECTIONS = ['Summary', 'Impact', 'Detection', 'Timeline', 'Root
 const SLO_SECTIONS = ['Scope', 'SLIs', 'SLOs', 'Error budget policy', 'Burn-rate alerts', 'Prometheus setup', 'Queries', 'Review'];
 const INFRA_SECTIONS = ['Generated files', 'How it fits together', 'One-time bootstrap', 'Monitoring'];
 const BOOTSTRAP_STEPS = ['1. State backend, registry and OIDC trust', '2. GitHub repository variables', '3. Environments, staging first', '4. GitHub environments', '5. Namespaces, by a cluster administrator', '6. First deploy'];
-const DOCS = ['docs/runbook.md', 'docs/postmortem-template.md', 'docs/slo.md', 'docs/infrastructure.md'];
+const DOCS = ['docs/runbook.md', 'docs/postmortem-template.md', 'docs/slo.md', 'docs/infrastructure.md', 'docs/feature-flags.md'];
 /**
  * markdownlint: all rules, except line length at 160 outside code blocks and tables (prose is wrapped near
  * 110, but an app name of up to 38 characters substituted into a line can push it past 120; commands must
@@ -410,7 +410,7 @@ describe.each(KIT_CELLS)('commands in the runbook and infrastructure.md match th
       const objects = [...(await kustomize(join(dir, 'kubernetes/overlays', env))), ...monitoring];
       const have = objects.map((o) => `${o.kind}/${o.metadata.name}`);
       expect(refs.filter((r) => !have.includes(r)), env).toEqual([]);
-      expect(have).toEqual(expect.arrayContaining([`Namespace/${N}`, `ConfigMap/${N}-config`]));
+      expect(have).toEqual(expect.arrayContaining([`Namespace/${N}`, expect.stringMatching(new RegExp(`^ConfigMap/${N}-config-[a-z0-9]{10}$`))]));
       const pod = objects.find((o) => o.kind === 'Deployment')!.spec.template;
       expect(pod.metadata.labels['app.kubernetes.io/name']).toBe(N); // the -l selector the runbook uses
       expect(pod.spec.containers[0].name).toBe('app'); // `containers[0]` in the runbook's jsonpath
