@@ -24,8 +24,6 @@ import { runSh, shellcheck, stubs } from './helpers/ci-shell.js';
 
 const rule = cloudRules.azure;
 const ENVIRONMENTS = ['staging', 'production'] as const;
-/** azurerm types without a `tags` argument that terraform-checks' AZURE_UNTAGGABLE does not list yet. */
-const ALSO_UNTAGGABLE = ['azurerm_role_definition', 'azurerm_network_security_rule'];
 const OPEN_SOURCES = ['0.0.0.0/0', '::/0', '*', 'Internet', 'Any'];
 
 /** Render one template (a partial, which no file table outputs) with the engine's ejs settings. */
@@ -81,7 +79,7 @@ describe.each(cells)('azure terraform: $orchestrator × $ci × $database', ({ or
       rule.backend(backends[0]!.args, 'shop-api', env);
     }
     for (const root of roots) {
-      const problems = rule.tagProblems(root, dirs).filter((p) => !ALSO_UNTAGGABLE.some((t) => p.startsWith(`${t}.`)));
+      const problems = rule.tagProblems(root, dirs);
       expect(problems, root).toEqual([]);
     }
   });

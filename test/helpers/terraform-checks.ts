@@ -12,8 +12,8 @@ import { first, type Block, type TfDir } from '../../src/check/terraform-hcl.js'
 
 /** azurerm resource types without a `tags` argument (checked against the provider schema). */
 const AZURE_UNTAGGABLE = new Set(['federated_identity_credential', 'management_lock', 'monitor_diagnostic_setting', 'nat_gateway_public_ip_association',
-  'postgresql_flexible_server_active_directory_administrator', 'postgresql_flexible_server_configuration', 'postgresql_flexible_server_database',
-  'role_assignment', 'security_center_subscription_pricing', 'storage_container', 'storage_management_policy', 'subnet',
+  'network_security_rule', 'postgresql_flexible_server_active_directory_administrator', 'postgresql_flexible_server_configuration',
+  'postgresql_flexible_server_database', 'role_assignment', 'role_definition', 'security_center_subscription_pricing', 'storage_container', 'storage_management_policy', 'subnet',
   'subnet_nat_gateway_association', 'subnet_network_security_group_association'].map((t) => `azurerm_${t}`));
 
 const TAG_KEYS = ['app', 'environment', 'managed-by'];
