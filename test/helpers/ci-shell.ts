@@ -4,11 +4,20 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+/**
+ * Cloud, registry and cluster CLIs a script must never reach for real from a test (a machine may have them
+ * installed and logged in): unless the test stubs one, it fails loudly instead.
+ */
+const DENIED = ['aws', 'gcloud', 'az', 'kubectl', 'docker', 'cosign', 'trivy', 'terraform', 'ssh', 'scp'];
+let denied: string | undefined;
+
 /** Runs a script the way GitLab's runner does with a POSIX shell (`sh -e`). */
 export function runSh(script: string, env: Record<string, string>, bin?: string) {
   const file = join(mkdtempSync(join(tmpdir(), 'infra-kit-sh-')), 'job.sh');
   writeFileSync(file, script);
-  return spawnSync('sh', ['-e', file], { encoding: 'utf8', env: { ...env, PATH: `${bin ? `${bin}:` : ''}${process.env.PATH}` } });
+  denied ??= stubs(Object.fromEntries(DENIED.map((c) => [c, `echo "test: unstubbed ${c} called: $*" >&2\nexit 127`])));
+  const path = [...(bin ? [bin] : []), denied, process.env.PATH].join(':');
+  return spawnSync('sh', ['-e', file], { encoding: 'utf8', env: { ...env, PATH: path } });
 }
 
 /** A temp dir of executable `#!/bin/sh` stubs, for PATH. */
