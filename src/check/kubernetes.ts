@@ -52,6 +52,8 @@ export interface KubeLoad {
   readonly findings: Finding[];
   /** Set when kubectl is not on PATH: what went unchecked. */
   readonly skipped?: string;
+  /** Namespaces some manifest of the repo declares with Pod Security restricted (see KubeExpect). */
+  readonly restrictedNamespaces?: ReadonlySet<string>;
 }
 
 const loads = new WeakMap<Repo, Promise<KubeLoad>>();
@@ -101,7 +103,9 @@ async function load(repo: Repo, kubectl: string): Promise<KubeLoad> {
   // build it the way it is used, on top of an overlay (production's, if there is one), and report only the
   // objects it adds.
   const extras = [...dirs].filter(([dir]) => components.has(dir) && !referenced.has(dir));
-  const host = overlays.find(([dir]) => !NON_PRODUCTION.test(dir)) ?? overlays[0];
+  // Hosts are app overlays (an `overlays/` folder) before other roots such as `kubernetes/argocd`.
+  const byPreference = [...overlays.filter(([dir]) => /(^|\/)overlays\//.test(dir)), ...overlays];
+  const host = byPreference.find(([dir]) => !NON_PRODUCTION.test(dir)) ?? byPreference[0];
   const jobs = [...overlays.map(([dir, file]) => ({ dir, file, on: '' })), ...(host ? extras.map(([dir, file]) => ({ dir, file, on: host[0] })) : [])];
   const tree = treeKey(repo, parsed);
   // The Component gets the overlay's image tags too, as the deploy-time kustomization pins them for both.
@@ -133,7 +137,15 @@ async function load(repo: Repo, kubectl: string): Promise<KubeLoad> {
     for (const { value, line } of parse(file)) if (isObject(value)) where.set(value, { file, line });
   }
   if (where.size > 0) units.push({ objects: [...where.keys()], where, production: (o) => !NON_PRODUCTION.test(where.get(o)!.file) });
-  return { units, findings, ...(skipped ? { skipped } : {}) };
+  // A build may leave the Namespace out (GitOps: a cluster admin creates it); its declaration still counts.
+  const restrictedNamespaces = new Set<string>();
+  for (const file of plain.filter((f) => /^kind:\s*Namespace\s*$/m.test(repo.read(f)))) {
+    for (const doc of YAML.parseAllDocuments(repo.read(file))) {
+      const o = doc.toJS() as Obj | null;
+      if (o?.kind === 'Namespace' && o.metadata?.labels?.['pod-security.kubernetes.io/enforce'] === 'restricted') restrictedNamespaces.add(String(o.metadata.name));
+    }
+  }
+  return { units, findings, restrictedNamespaces, ...(skipped ? { skipped } : {}) };
 }
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
@@ -209,7 +221,7 @@ export function kubernetesCheckerWith(kubectl: string): Checker {
     name: 'kubernetes',
     rules,
     async check(repo: Repo): Promise<Finding[]> {
-      const { units, findings: out, skipped } = await loadKubernetes(repo, kubectl);
+      const { units, findings: out, skipped, restrictedNamespaces } = await loadKubernetes(repo, kubectl);
       if (skipped) repo.skip(skipped);
       const findings = [...out];
       for (const unit of units) {
@@ -224,7 +236,7 @@ export function kubernetesCheckerWith(kubectl: string): Checker {
           for (const f of schema?.unknown ?? []) at(o, 'K-SCHEMA', `${describe(o)}: unknown field ${f}`);
         }
         const byProduction = [true, false].map((p) => unit.objects.filter((o) => unit.production(o) === p));
-        const expect = (production: boolean): KubeExpect => ({ production });
+        const expect = (production: boolean): KubeExpect => ({ production, ...(restrictedNamespaces ? { restrictedNamespaces } : {}) });
         // Objects of both kinds of environment are checked against all objects, with their own production flag.
         for (const [i, group] of byProduction.entries()) {
           if (group.length === 0) continue;
