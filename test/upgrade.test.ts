@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { sha256 } from '../src/merge/manifest.js';
 import { BIN, runCli, snapshotTree } from './helpers/cli.js';
@@ -185,6 +185,30 @@ describe('infra-kit upgrade', () => {
     const res = await runCli(['upgrade'], { cwd: tempDir() });
     expect(res.exitCode).toBe(2);
     expect(res.stderr).toMatch(/nothing to upgrade/);
+  });
+});
+
+describe('a kit recorded by infra-kit < 0.2 (one file per base under .infra-kit/base/)', () => {
+  it('upgrades with those bases, folds them into base.json and removes the old folder', async () => {
+    const root = tempDir();
+    expect((await runCli(KIT, { cwd: root })).exitCode).toBe(0);
+    const bases = JSON.parse(read(root, '.infra-kit/base.json')) as Record<string, string>;
+    for (const [path, content] of Object.entries(bases)) {
+      mkdirSync(dirname(join(root, '.infra-kit/base', path)), { recursive: true });
+      writeFileSync(join(root, '.infra-kit/base', path), content);
+    }
+    rmSync(join(root, '.infra-kit/base.json'));
+    write(root, 'docker-compose.yml', `# my note\n${read(root, 'docker-compose.yml')}`);
+
+    const res = await runCli(['upgrade', '--port', '9090'], { cwd: root });
+    expect(res.exitCode, res.stdout).toBe(0);
+    // Only a recorded base lets the edited file merge (without one it would be a conflict).
+    expect(res.stdout).toMatch(/~ merge\s+docker-compose\.yml/);
+    expect(read(root, 'docker-compose.yml')).toMatch(/^# my note\n[\s\S]*9090/);
+    expect(existsSync(join(root, '.infra-kit/base'))).toBe(false);
+    const folded = JSON.parse(read(root, '.infra-kit/base.json')) as Record<string, string>;
+    expect(Object.keys(folded).sort()).toEqual(Object.keys(bases).sort());
+    expect((await runCli(['upgrade'], { cwd: root })).stdout).toMatch(/nothing to do/);
   });
 });
 
