@@ -52,16 +52,18 @@ async function parseFile(path: string, src: string): Promise<Record<string, unkn
 /** Parse every .tf of `files` (path → source). A file that does not parse goes to `onError`, or throws without it. */
 export async function parseTree(files: Map<string, string>, onError?: (path: string, message: string) => void): Promise<Map<string, TfDir>> {
   const dirs = new Map<string, TfDir>();
-  for (const [path, src] of files) {
-    if (!path.endsWith('.tf')) continue;
-    let json: Record<string, unknown>;
-    try {
-      json = await parseFile(path, src);
-    } catch (error) {
-      if (!onError) throw error;
-      onError(path, String((error as Error).message ?? error));
+  // All at once: the parser is Go compiled to wasm, whose scheduler waits on timers between calls; in flight
+  // together, a full kit's ~50 files parse in about half the time. Results are then used in file order.
+  const tf = [...files].filter(([path]) => path.endsWith('.tf'));
+  const results = await Promise.all(tf.map(([path, src]) => parseFile(path, src).then((json) => ({ json }), (error: unknown) => ({ error }))));
+  for (const [i, [path]] of tf.entries()) {
+    const result = results[i]!;
+    if ('error' in result) {
+      if (!onError) throw result.error;
+      onError(path, String((result.error as Error).message ?? result.error));
       continue;
     }
+    const json = result.json;
     const dir = posix.dirname(path);
     const d = dirs.get(dir) ?? { files: [], raw: [], variables: {}, outputs: {}, modules: {}, locals: {}, resources: {}, data: {}, terraform: [], providers: [], providersUsed: new Set<string>(), declaredIn: new Map<string, string>() };
     dirs.set(dir, d);
