@@ -149,9 +149,13 @@ for (const cell of cells) {
     const image = `${IMAGES[cell.cloud]}@${digest('b')}`;
     const previous = `${IMAGES[cell.cloud]}@${digest('a')}`;
     /** Runs deploy.sh from /opt/<app>-like dir in a sandbox; `bad` is an image whose health check fails. */
-    function deploy(args: string[], opts: { bad?: string; failOn?: string; locked?: boolean; running?: string } = {}) {
+    function deploy(args: string[], opts: { bad?: string; failOn?: string; locked?: boolean; running?: string; deployed?: string[] } = {}) {
       const root = mkdtempSync(join(tmpdir(), 'infra-kit-vm-'));
-      const opt = repoWith({ 'deploy.sh': sandboxSh, 'compose.yaml': composeSrc, 'staging.env': 'FEATURE_X=on\n', 'production.env': '', ...(opts.running ? { 'current-image': `${opts.running}\n` } : {}) });
+      const opt = repoWith({
+        'deploy.sh': sandboxSh, 'compose.yaml': composeSrc, 'staging.env': 'FEATURE_X=on\n', 'production.env': '',
+        ...(opts.running ? { 'current-image': `${opts.running}\n` } : {}),
+        ...(opts.deployed ? { deployed: opts.deployed.map((d) => `${d}\n`).join('') } : {}),
+      });
       const log = join(root, 'log');
       const bin = stubs({
         docker: `echo "docker $* IMAGE=\${IMAGE:-}" >> "${log}"
@@ -165,7 +169,7 @@ case " $* " in *" up "*) echo "$IMAGE" > "${root}/running" ;; esac`,
       const res = spawnSync('bash', [join(opt, 'deploy.sh'), ...args], { encoding: 'utf8', env: { PATH: `${bin}:/usr/bin:/bin`, RUNTIME_DIRECTORY: join(root, 'run') } });
       const read = (p: string) => (existsSync(p) ? readFileSync(p, 'utf8') : '');
       const calls = read(log).trim().split('\n').filter(Boolean);
-      return { ...res, calls, current: read(join(opt, 'current-image')), secrets: join(root, 'run', 'secrets.env'), dotEnv: read(join(opt, '.env')) };
+      return { ...res, calls, current: read(join(opt, 'current-image')), deployed: read(join(opt, 'deployed')), secrets: join(root, 'run', 'secrets.env'), dotEnv: read(join(opt, '.env')) };
     }
     /** The log lines without the common compose prefix: `compose pull app IMAGE=…`. */
     const short = (calls: string[]) => calls.map((c) => c.replace(/^docker compose --project-name shop-api --project-directory \S+ --file \S+\/compose\.yaml /, 'compose ').replace(/ IMAGE=$/, ''));
@@ -186,6 +190,16 @@ case " $* " in *" up "*) echo "$IMAGE" > "${root}/running" ;; esac`,
       expect(res.dotEnv).toBe(`IMAGE=${image}\nTARGET_ENV=staging\nSECRETS_FILE=${res.secrets}\n`);
       expect(readFileSync(res.secrets, 'utf8')).toBe('DATABASE_URL=postgres://from-the-store\n');
       expect(statSync(res.secrets).mode & 0o777).toBe(0o600);
+    });
+
+    it('a digest this VM ran before (a rollback) skips the migrations; the record of deployed digests grows once per digest', () => {
+      const res = deploy(['staging', image], { running: previous, deployed: [image, previous] });
+      expect(res.status, res.stderr).toBe(0);
+      expect(short(res.calls).filter((c) => c.includes('migrate'))).toEqual([]);
+      expect(res.deployed).toBe(`${image}\n${previous}\n`);
+      const fresh = deploy(['staging', image], { running: previous, deployed: [previous] });
+      expect(short(fresh.calls).filter((c) => c.includes('migrate'))).toEqual(migrate);
+      expect(fresh.deployed).toBe(`${previous}\n${image}\n`);
     });
 
     it('a failing health check restores the previous image and exits non-zero', () => {
