@@ -401,7 +401,7 @@ function upstreamCommit(r: Remote, path: string, content: string): string {
   return git(other, 'rev-parse', 'HEAD').trim();
 }
 
-function runGithubCommit(r: Remote, work: string, env: 'staging' | 'production', dig: string, database: 'postgres' | 'none' = 'postgres') {
+function runGithubCommit(r: Remote, work: string, env: 'staging' | 'production', dig: string, database: 'postgres' | 'none' = 'postgres', extra: Record<string, string> = {}) {
   const summary = join(tempDir(), 'summary.md');
   writeFileSync(summary, '');
   const res = spawnSync('bash', ['--noprofile', '--norc', '-e', '-c', commitStep(ctxFor(r.cloud, database))], {
@@ -410,7 +410,7 @@ function runGithubCommit(r: Remote, work: string, env: 'staging' | 'production',
       PATH: process.env.PATH!, HOME: r.home, GIT_CONFIG_NOSYSTEM: '1',
       APP_NAME: N, TARGET_ENV: env, IMAGE: `registry.example.com/acme/${N}`, DIGEST: dig, ...IDENTITY[r.cloud],
       GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'acme/shop', GITHUB_RUN_ID: '4242', GITHUB_STEP_SUMMARY: summary,
-      GITOPS_PUSH_TOKEN: 'ghs_not-a-real-token',
+      GITOPS_PUSH_TOKEN: 'ghs_not-a-real-token', ...extra,
     },
   });
   return { ...res, summary: readFileSync(summary, 'utf8') };
@@ -448,6 +448,16 @@ describe('the GitOps deploy commit, run against a bare remote', () => {
     if (cloud === 'azure') expect(store.azurekv.tenantId).toBe(IDENTITY.azure.APP_TENANT);
     expect(staging.filter((o) => o.kind === 'Namespace')).toEqual([]);
     expect(mainImage(build(synced, 'production').find((o) => o.kind === 'Deployment'))).toBe(`${N}:0.1.0`);
+  });
+
+  it('a rollback (SKIP_MIGRATIONS=true) leaves the migration hook out for its digest; the next deploy brings it back', () => {
+    const r = remoteWithKit('aws');
+    expect(runGithubCommit(r, checkout(r), 'staging', digest('d'), 'postgres', { SKIP_MIGRATIONS: 'true' }).status).toBe(0);
+    const rolledBack = build(checkout(r), 'staging');
+    expect(rolledBack.filter((o) => o.kind === 'Job')).toEqual([]);
+    expect(mainImage(rolledBack.find((o) => o.kind === 'Deployment'))).toBe(`registry.example.com/acme/${N}@${digest('d')}`);
+    expect(runGithubCommit(r, checkout(r), 'staging', digest('e')).status).toBe(0);
+    expect(mainImage(build(checkout(r), 'staging').find((o) => o.kind === 'Job'))).toBe(`registry.example.com/acme/${N}@${digest('e')}`);
   });
 
   it('main moved since the checkout: rebases the release commit onto it and pushes, history stays linear', () => {
