@@ -94,9 +94,9 @@ rmSync(footprintDir, { recursive: true, force: true });
 const floor = rows[0].median;
 const table = rows.map((r) => ({ ...r, ratio: r.median / floor }));
 const pad = (s, n) => String(s).padEnd(n);
-console.log(`${pad('measurement', 48)}${pad('median ms', 11)}${pad('min', 8)}${pad('max', 8)}× node`);
+console.log(`${pad('measurement', 56)}${pad('median ms', 11)}${pad('min', 8)}${pad('max', 8)}× node`);
 for (const r of table) {
-  console.log(`${pad(r.label, 48)}${pad(r.median.toFixed(1), 11)}${pad(r.min.toFixed(0), 8)}${pad(r.max.toFixed(0), 8)}${r.ratio.toFixed(2)}`);
+  console.log(`${pad(r.label, 56)}${pad(r.median.toFixed(1), 11)}${pad(r.min.toFixed(0), 8)}${pad(r.max.toFixed(0), 8)}${r.ratio.toFixed(2)}`);
 }
 console.log(`\nproduction install: ${sizeMb.toFixed(1)} MB of node_modules, ${packages} packages (npm ci --omit=dev)`);
 mkdirSync(join(root, 'bench'), { recursive: true });

@@ -69,12 +69,16 @@ export function nextSteps(plan: KitPlan, answers: Answers): string[] {
   if (has('docker-compose.yml')) steps.push('cp .env.example .env && docker compose up --build   # run it locally');
   if (has('terraform/')) {
     steps.push(`terraform -chdir=terraform/bootstrap init && terraform -chdir=terraform/bootstrap apply   # once: remote state in ${answers.region}`);
+    // The partial backend's one setting: the state bucket (aws, gcp) or storage account (azure) bootstrap made.
+    const [setting, output] = answers.cloud === 'azure' ? ['storage_account_name', 'state_storage_account_name'] : ['bucket', 'state_bucket_name'];
     steps.push(
-      'terraform -chdir=terraform/environments/staging init -backend-config="bucket=$(terraform -chdir=terraform/bootstrap output -raw state_bucket_name)" && terraform -chdir=terraform/environments/staging apply',
+      `terraform -chdir=terraform/environments/staging init -backend-config="${setting}=$(terraform -chdir=terraform/bootstrap output -raw ${output})" && terraform -chdir=terraform/environments/staging apply`,
     );
   }
-  if (has('kubernetes/')) steps.push('kubectl kustomize kubernetes/overlays/staging   # review what staging gets');
-  if (has('.github/workflows/')) steps.push('git add -A && git commit -m "Add infra-kit" && git push   # the pipeline deploys main to staging');
+  if (has('deploy/')) steps.push('set ingress_cidrs (your load balancer) in terraform/environments/<env>/terraform.tfvars: the VM app port stays closed until then');
+  if (has('kubernetes/overlays/')) steps.push('kubectl kustomize kubernetes/overlays/staging   # review what staging gets');
+  if (has('kubernetes/argocd/')) steps.push('after the first deploy commit: kubectl apply -k kubernetes/argocd on the Argo CD cluster (docs/infrastructure.md)');
+  if (has('.github/workflows/') || has('.gitlab-ci.yml')) steps.push('git add -A && git commit -m "Add infra-kit" && git push   # the pipeline deploys main to staging');
   if (has('docs/')) steps.push('read docs/runbook.md before the first deploy');
   return steps;
 }
