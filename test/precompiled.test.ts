@@ -3,7 +3,9 @@
  * compile them at run time. Both must give the same bytes, and the bundle must fit the render context
  * (else the bin would quietly fall back to the slower run-time compiler).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,6 +18,7 @@ import { PIECES } from '../src/render/table.js';
 import { packageVersion } from '../src/paths.js';
 
 const BUNDLE = new URL('../dist/src/templates.cjs', import.meta.url);
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 describe('build-time compiled templates', () => {
   it('exist for every template and were compiled for exactly the render context keys', () => {
@@ -42,5 +45,28 @@ describe('build-time compiled templates', () => {
     expect(res.stderr).toBe('');
     expect(res.exitCode).toBe(0);
     for (const [path, content] of expected) expect(readFileSync(join(root, path), 'utf8'), path).toBe(content);
+  });
+
+  it('serve an installed copy (fresh mtimes, as npm extracts it) without the run-time compiler; an edited template is compiled from disk', async () => {
+    const copy = tempDir();
+    for (const part of ['dist', 'templates', 'package.json']) cpSync(join(ROOT, part), join(copy, part), { recursive: true });
+    symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
+    const bin = join(copy, 'dist/src/bin.js');
+    const strict = { ...process.env, NO_COLOR: '1', INFRA_KIT_REQUIRE_BUNDLE: '1' };
+    const out = tempDir();
+    const served = await execa(process.execPath, [bin, out, '--yes', '-q', '--name', 'shop-api'], { env: strict, reject: false });
+    expect(served.stderr).toBe('');
+    expect(served.exitCode).toBe(0);
+    const expected = renderPieces(PIECES, buildContext(answersWith({ name: 'shop-api' }), packageVersion()));
+    for (const f of expected) expect(readFileSync(join(out, f.path), 'utf8'), f.path).toBe(f.content);
+
+    // Edit one template after the build: the strict run refuses the stale function, a normal run renders the edit.
+    const dockerfile = join(copy, 'templates/docker/node/Dockerfile.ejs');
+    writeFileSync(dockerfile, `${readFileSync(dockerfile, 'utf8')}# edited after the build\n`);
+    const stale = await execa(process.execPath, [bin, tempDir(), '--yes', '-q'], { env: strict, reject: false });
+    expect(stale.stderr).toMatch(/docker\/node\/Dockerfile\.ejs: not served by/);
+    const edited = tempDir();
+    expect((await execa(process.execPath, [bin, edited, '--yes', '-q'], { env: { ...process.env, NO_COLOR: '1' }, reject: false })).exitCode).toBe(0);
+    expect(readFileSync(join(edited, 'Dockerfile'), 'utf8')).toMatch(/# edited after the build\n$/);
   });
 });
