@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dockerfileChecker } from '../src/check/dockerfile.js';
 import { openRepo, runChecks } from '../src/check/run.js';
@@ -99,6 +99,17 @@ describe('infra-kit check, the command', () => {
     expect(edited.exitCode).toBe(1);
     expect(edited.stdout).toMatch(/^Dockerfile:\d+ MUST DF03 /m);
     expect(edited.stdout).not.toMatch(/\(cached:/);
+  });
+
+  it('never remembers a report with a validator that did not run (installing it must count at once)', async () => {
+    const cwd = tempDir();
+    expect((await runCli(['.', '--yes', '-q', '--name', 'no-tools', '--database', 'postgres'], { cwd })).exitCode).toBe(0);
+    const bare = { PATH: dirname(process.execPath) }; // node only: no kubectl, terraform, shellcheck
+    const first = await runCli(['check', '.'], { cwd, env: bare });
+    expect(first.stdout).toMatch(/not run: /);
+    const second = await runCli(['check', '.'], { cwd, env: bare });
+    expect(second.stdout).toMatch(/not run: /);
+    expect(second.stdout).not.toMatch(/\(cached:/);
   });
 
   it('bad usage: exit 2', async () => {

@@ -75,7 +75,8 @@ export async function runChecks(root: string, options: CheckOptions = {}): Promi
   const hit = readCached<CheckReport>(cache.dir, root, key);
   if (hit) return { ...hit, cached: true };
   const report = await checkRepo(repo);
-  writeCached(cache.dir, root, key, report);
+  // A validator that did not run (missing, or failed this time) is no result to remember.
+  if (!report.skipped?.length) writeCached(cache.dir, root, key, report);
   return report;
 }
 
