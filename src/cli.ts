@@ -7,6 +7,8 @@ import { InfraKitError, UsageError } from './errors.js';
 import { parseCommandLine, piecesOf, type ParsedArgs } from './cli/args.js';
 import { helpText } from './cli/help.js';
 import { packageVersion } from './paths.js';
+import { FLAG_NAME, flagEnv } from './answers/flags.js';
+import { PIECES, type Piece } from './render/table.js';
 import type { Outcome, RunOptions } from './session.js';
 
 export interface Io {
@@ -90,27 +92,44 @@ async function report(io: Io, args: ParsedArgs, outcome: Outcome): Promise<void>
 
 /**
  * `infra-kit flag <name> [--remove]`: the stored flag list with one flag added or removed, as the
- * featureFlags answer of an upgrade run (validated by the schema like any other answer).
+ * featureFlags answer of an upgrade run (validated by the schema like any other answer). Only that answer
+ * changes: a repo recorded by another infra-kit version is upgraded first, on its own, so that a flag change
+ * never carries a version upgrade with it.
  */
 async function flagChange(args: ParsedArgs, root: string): Promise<ParsedArgs['flags']> {
   const name = args.flagName!;
   const { questions } = await import('./answers/schema.js');
   const { readStored } = await import('./answers/store.js');
-  const parsed = questions.featureFlags.parse(name);
-  if (!parsed.ok || parsed.value.length !== 1 || name.includes(',')) {
-    const why = parsed.ok ? 'must be one name' : parsed.error.replace(/^must be comma-separated flag names of/, 'must be');
-    throw new UsageError(`flag name '${name.slice(0, 60)}' ${why}`);
+  const { readManifest } = await import('./merge/manifest.js');
+  const { questionsFor } = await import('./render/pieces.js');
+  if (!FLAG_NAME.test(name)) {
+    throw new UsageError(`flag name '${name.slice(0, 60)}' must be 1-40 lowercase letters, digits or "-", starting with a letter (e.g. new-checkout)`);
   }
-  const current = readStored(root).answers.featureFlags ?? [];
+  const answerFlags = Object.keys(args.flags);
+  if (answerFlags.length > 0) {
+    throw new UsageError(`\`infra-kit flag\` changes only the flags; run \`infra-kit upgrade --${questions[answerFlags[0] as keyof typeof questions].flag} …\` for other answers`);
+  }
+  const manifest = readManifest(root);
+  if (!manifest) throw new UsageError(`nothing to add a flag to in ${root}: no .infra-kit/manifest.json; run create-infra-kit there first`);
+  if (manifest.version !== packageVersion()) {
+    throw new UsageError(`${root} was rendered by infra-kit ${manifest.version}; run \`infra-kit upgrade\` first (this is ${packageVersion()}), then add the flag`);
+  }
+  const pieces = (manifest.pieces ?? []).filter((p): p is Piece => (PIECES as readonly string[]).includes(p));
+  if (!questionsFor(pieces).includes('featureFlags')) {
+    throw new UsageError(`no piece in ${root} configures feature flags (kustomize, compose or docs); add one first, e.g. \`infra-kit compose\``);
+  }
+  const stored = questions.featureFlags.parse(readStored(root).answers.featureFlags ?? []);
+  if (!stored.ok) throw new UsageError(`.yo-rc.json: featureFlags ${stored.error}; fix or remove it`);
+  const current = stored.value;
   if (args.remove && !current.includes(name)) {
     throw new UsageError(`no feature flag '${name}' in ${root}; current flags: ${current.join(', ') || 'none'}`);
   }
   const next = args.remove ? current.filter((f) => f !== name) : [...current, name];
-  return { ...args.flags, featureFlags: next.join(',') };
+  return { featureFlags: next.join(',') };
 }
 
 function flagSteps(args: ParsedArgs, answers: { orchestrator: string }): string[] {
-  const env = `FEATURE_${args.flagName!.toUpperCase().replace(/-/g, '_')}`;
+  const env = flagEnv(args.flagName!);
   if (args.remove) return [`remove the code that reads ${env}, then commit the change and .infra-kit/`];
   const production = answers.orchestrator === 'compose' ? 'deploy/production.env' : 'kubernetes/overlays/production/config.env';
   return [

@@ -85,9 +85,10 @@ describe('infra-kit flag: bad input changes nothing', () => {
     [['flag', 'New_Checkout'], /flag name 'New_Checkout' must be/],
     [['flag', 'absent', '--remove'], /no feature flag 'absent'/],
     [['upgrade', '--remove'], /--remove only applies to `infra-kit flag`/],
+    [['flag', 'beta', '--port', '9090'], /changes only the flags; run `infra-kit upgrade --port/],
   ])('%j → one line, exit 2', async (args, message) => {
     const root = tempDir();
-    expect((await runCli(['docker', '.', '--yes', '-q'], { cwd: root })).exitCode).toBe(0);
+    expect((await runCli(['compose', '.', '--yes', '-q'], { cwd: root })).exitCode).toBe(0);
     const snapshot = snapshotTree(root);
     const res = await runCli(args, { cwd: root });
     expect(res.exitCode).toBe(2);
@@ -96,11 +97,42 @@ describe('infra-kit flag: bad input changes nothing', () => {
     expect(snapshotTree(root)).toEqual(snapshot);
   });
 
+  it('refuses a kit without a piece that configures flags (it would record a flag nothing uses)', async () => {
+    const root = tempDir();
+    expect((await runCli(['docker', '.', '--yes', '-q'], { cwd: root })).exitCode).toBe(0);
+    const snapshot = snapshotTree(root);
+    const res = await runCli(['flag', 'beta'], { cwd: root });
+    expect(res.exitCode).toBe(2);
+    expect(res.stderr).toMatch(/no piece in .* configures feature flags/);
+    expect(snapshotTree(root)).toEqual(snapshot);
+  });
+
+  it('refuses a kit recorded by another infra-kit version: upgrade first, so a flag change carries nothing else', async () => {
+    const root = tempDir();
+    expect((await runCli(['.', '--yes', '-q'], { cwd: root })).exitCode).toBe(0);
+    const manifestPath = join(root, '.infra-kit/manifest.json');
+    writeFileSync(manifestPath, readFileSync(manifestPath, 'utf8').replace(/"version": "[^"]+"/, '"version": "0.1.0"'));
+    const snapshot = snapshotTree(root);
+    const res = await runCli(['flag', 'beta'], { cwd: root });
+    expect(res.exitCode).toBe(2);
+    expect(res.stderr).toMatch(/rendered by infra-kit 0\.1\.0; run `infra-kit upgrade` first/);
+    expect(snapshotTree(root)).toEqual(snapshot);
+  });
+
+  it('a flag named like a credential is still just a switch: it renders, and check finds no secret in it', async () => {
+    const root = tempDir();
+    expect((await runCli(['.', '--yes', '-q'], { cwd: root })).exitCode).toBe(0);
+    expect((await runCli(['flag', 'passwordless-login'], { cwd: root })).exitCode).toBe(0);
+    const check = await runCli(['check', '.', '--no-cache'], { cwd: root });
+    expect(check.stdout).not.toMatch(/K09/);
+    expect(check.exitCode).toBe(0);
+  });
+
   it('needs a kit to add the flag to', async () => {
     const root = tempDir();
     const res = await runCli(['flag', 'new-checkout'], { cwd: root });
     expect(res.exitCode).toBe(2);
-    expect(res.stderr).toMatch(/nothing to upgrade/);
+    expect(res.stderr).toMatch(/nothing to add a flag to/);
     expect(snapshotTree(root)).toEqual({});
   });
 });

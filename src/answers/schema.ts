@@ -6,6 +6,7 @@
 import { ciProviders, clouds, databases, orchestrators, stacks } from '../catalog/index.js';
 import type { CiId, CloudId, DatabaseId, OrchestratorId, StackId } from '../catalog/index.js';
 import type { VariantId } from '../catalog/stacks.js';
+import { FLAG_NAME } from './flags.js';
 
 /** What a default may be computed from: answers decided so far and what detection found. */
 export interface DefaultsContext {
@@ -128,8 +129,6 @@ export type GitopsId = keyof typeof GITOPS;
  */
 const REPO_URL = /^(?:https:\/\/[A-Za-z0-9.-]+(?::\d+)?\/[A-Za-z0-9._~\/-]+|(?:ssh:\/\/)?git@[A-Za-z0-9.-]+[:\/][A-Za-z0-9._~\/-]+)$/;
 
-/** A feature flag name: it becomes the env var FEATURE_<NAME> (upper case, "-" → "_"). */
-export const FLAG_NAME = /^[a-z](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 
 export const questions = {
   name: {
@@ -248,7 +247,15 @@ export const questions = {
     metavar: '<id>',
     message: 'GitOps',
     help: 'Kubernetes only: argocd renders an Argo CD Application per environment and CI commits the digest to the overlay instead of applying it',
-    ...choiceOf<GitopsId>(GITOPS),
+    choices: choiceOf<GitopsId>(GITOPS).choices,
+    // Argo CD syncs Kustomize overlays: with compose there are none, so it is an error, not a silent no-op.
+    parse: (raw: unknown, answers?: DefaultsContext['answers']): Parsed<GitopsId> => {
+      const parsed = choiceOf<GitopsId>(GITOPS).parse(raw);
+      if (parsed.ok && parsed.value === 'argocd' && answers?.orchestrator === 'compose') {
+        return { ok: false, error: 'needs --orchestrator kubernetes (Argo CD syncs Kustomize overlays); pass --gitops none with compose' };
+      }
+      return parsed;
+    },
     default: () => 'none',
     when: (answers) => answers.orchestrator === 'kubernetes',
   },
@@ -333,10 +340,6 @@ export const questions = {
       const list = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',').map((s) => s.trim()).filter(Boolean) : null;
       if (list === null || !list.every((f): f is string => typeof f === 'string' && FLAG_NAME.test(f))) {
         return { ok: false, error: 'must be comma-separated flag names of 1-40 lowercase letters, digits or "-", starting with a letter (e.g. new-checkout)' };
-      }
-      // A flag is plain config in a ConfigMap: a name that reads like a credential invites putting one there.
-      if (list.some((f) => CREDENTIAL_WORD.test(f))) {
-        return { ok: false, error: 'must not name a credential (password, secret, token, key…): flags are plain config, secrets live in the secret store' };
       }
       // Sorted and unique: the rendered files do not depend on the order flags were added in.
       return { ok: true, value: [...new Set(list)].sort() };

@@ -31,6 +31,7 @@ export interface KubeExpect {
 /** Paths and names of environments that are not production: K08, the zone spread of K10 and TF08's deletion protection do not apply. */
 export const NON_PRODUCTION = /(^|[/_.-])(staging|stage|stg|dev|development|test|testing|qa|preview|local|sandbox|ci)($|[/_.-])/i;
 const SECRETISH = /PASSWORD|SECRET|TOKEN|DATABASE_URL|API_KEY|PRIVATE_KEY/i;
+const SWITCH = /^(on|off|true|false)$/i;
 /** `scheme://user:password@host`: a credential whatever the variable is called. */
 const CREDENTIAL_URL = /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i;
 /** k8s recommended labels, minus `version`: the running version is the image digest, a label would go stale. */
@@ -175,7 +176,8 @@ function objectProblems(objects: readonly Obj[], restricted: ReadonlySet<string>
     if (o.kind === 'Secret' && Object.keys({ ...map(o.data), ...map(o.stringData) }).length > 0) fail(o, 'K09', 'a Secret with literal data is in the manifests');
     if (o.kind === 'ConfigMap') {
       for (const [key, value] of Object.entries(map(o.data))) {
-        if (SECRETISH.test(key)) fail(o, 'K09', `key ${key} looks secret`);
+        // A switch (on/off, true/false) holds no secret whatever its name, e.g. FEATURE_PASSWORDLESS_LOGIN.
+        if (SECRETISH.test(key) && !SWITCH.test(String(value))) fail(o, 'K09', `key ${key} looks secret`);
         else if (CREDENTIAL_URL.test(String(value))) fail(o, 'K09', `key ${key} holds a URL with a password`);
       }
     }

@@ -9,6 +9,7 @@ import { UsageError } from '../errors.js';
 import type { Answers } from '../answers/schema.js';
 import { ciTooling } from '../catalog/ci.js';
 import { quote, type Quote } from './quote.js';
+import { flagEnv } from '../answers/flags.js';
 
 /** Non-root UID/GID shared by the Dockerfile USER, compose `user:` and the Kubernetes securityContext. */
 export const APP_UID = 10001;
@@ -106,9 +107,4 @@ function stackVariant(stack: Stack, id: string, languageVersion: string): Resolv
     throw new UsageError(`variant '${id}' is not a ${stack.id} variant; pass --variant ${Object.keys(stack.variants).join('|')}`);
   }
   return resolveVariant(stack, variant, languageVersion);
-}
-
-/** `new-checkout` → `FEATURE_NEW_CHECKOUT`. */
-export function flagEnv(name: string): string {
-  return `FEATURE_${name.toUpperCase().replace(/-/g, '_')}`;
 }
