@@ -59,10 +59,15 @@ export function readBases(root: string, manifest: Manifest | undefined): Bases {
     }
     for (const [path, content] of Object.entries(data)) if (typeof content === 'string') bases[path] = content;
   }
-  for (const path of Object.keys(manifest.files)) {
-    if (Object.hasOwn(bases, path)) continue;
-    const legacy = readOptional(join(root, LEGACY_BASE_DIR, path));
-    if (legacy !== undefined) bases[path] = legacy;
+  // A legacy base counts where base.json has none that fits the manifest (also after a run of infra-kit
+  // >= 0.2 stopped between writing base.json and the manifest, while the legacy folder was still there).
+  const legacyDir = join(root, LEGACY_BASE_DIR);
+  if (existsSync(legacyDir)) {
+    for (const [path, hash] of Object.entries(manifest.files)) {
+      if (Object.hasOwn(bases, path) && sha256(bases[path]!) === hash) continue;
+      const legacy = readOptional(join(legacyDir, path));
+      if (legacy !== undefined && (!Object.hasOwn(bases, path) || sha256(legacy) === hash)) bases[path] = legacy;
+    }
   }
   return bases;
 }
