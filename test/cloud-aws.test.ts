@@ -438,7 +438,7 @@ esac`,
     // Execute what the VM would, with /opt redirected to a temp dir.
     const root = mkdtempSync(join(tmpdir(), 'infra-kit-aws-vm-'));
     const remote = (params ?? expect.fail('no parameters')).commands.join('\n').replaceAll(`/opt/${NAME}`, `${root}/opt/${NAME}`);
-    expect(params!.executionTimeout).toEqual(['600']);
+    expect(params!.executionTimeout).toEqual(['1800']); // at least two --wait-timeout rounds of deploy.sh (the new image, then restoring the old one)
     const vm = spawnSync('sh', ['-c', remote], { encoding: 'utf8' });
     expect(vm.status, vm.stderr).toBe(0);
     for (const [f, c] of Object.entries(files)) expect(readFileSync(join(root, 'opt', NAME, f), 'utf8'), f).toBe(c);

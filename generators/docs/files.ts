@@ -5,7 +5,7 @@ import type { FileTable } from '../../src/render/table.js';
 /** The questions this piece needs; a piece run asks only these. */
 export const asks: readonly QuestionId[] = ['name', 'stack', 'cloud', 'region', 'orchestrator', 'ci', 'database', 'port', 'healthPath', 'featureFlags', 'gitops', 'repoUrl'];
 
-const onKubernetes = (c: RenderContext): boolean => c.answers.orchestrator === 'kubernetes';
+const onKubernetes = (c: RenderContext): boolean => c.onKubernetes;
 
 /**
  * Operability: the runbook, postmortem template, SLOs and infrastructure guide, plus the monitoring that

@@ -5,7 +5,7 @@ import type { FileTable } from '../../src/render/table.js';
 /** The questions this piece needs; a piece run asks only these. */
 export const asks: readonly QuestionId[] = ['name', 'stack', 'cloud', 'region', 'orchestrator', 'database', 'migrateCommand', 'port', 'healthPath', 'featureFlags', 'gitops', 'repoUrl'];
 
-const onKubernetes = (c: RenderContext): boolean => c.answers.orchestrator === 'kubernetes';
+const onKubernetes = (c: RenderContext): boolean => c.onKubernetes;
 const withDatabase = (c: RenderContext): boolean => onKubernetes(c) && c.hasDatabase;
 /** `gitops` is already false off Kubernetes (context.ts). */
 const withGitops = (c: RenderContext): boolean => c.gitops;

@@ -138,10 +138,9 @@ export function moduleCallFindings(dirs: Map<string, TfDir>): TfProblem[] {
 }
 
 const SECRET_NAME = /(password|secret|token|private_key|access_key)/i;
-/** Provider and backend arguments that carry credentials (aws, google, azurerm, s3, gcs, azurerm backends). */
 /** Arguments whose names look secret but hold a setting, e.g. IMDSv2's `http_tokens = "required"`. */
 const NOT_SECRETS = new Set(['http_tokens']);
-
+/** Provider and backend arguments that carry credentials (aws, google, azurerm, s3, gcs, azurerm backends). */
 const CREDENTIAL_ARGS = ['access_key', 'secret_key', 'token', 'credentials', 'access_token', 'client_secret', 'client_certificate', 'client_certificate_password', 'sas_token'];
 
 /** TF03: no literal credentials; secret-looking and sensitive-derived outputs are marked sensitive. */
