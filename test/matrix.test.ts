@@ -51,6 +51,8 @@ const cells: Cell[] = [
       ids(databases).map((database, k): Cell => ({ stack: ids(stacks)[(i * 4 + j * 2 + k) % 6]!, cloud, orchestrator: 'compose', ci, database })),
     ),
   ),
+  // Every stack once on compose with postgres: its migrate service and healthcheck reach deploy/compose.yaml.
+  ...ids(stacks).map((stack, i): Cell => ({ stack, cloud: ids(clouds)[i % 3]!, orchestrator: 'compose', ci: ids(ciProviders)[(i + 1) % 2]!, database: 'postgres' })),
   ...ids(clouds).flatMap((cloud, i): Cell[] => [
     { stack: ids(stacks)[i]!, cloud, ci: ids(ciProviders)[i % 2]!, database: 'postgres', gitops: 'argocd', repoUrl: 'https://github.com/acme/shop.git' },
     { stack: ids(stacks)[i + 3]!, cloud, orchestrator: ids(orchestrators)[i % 2]!, featureFlags: ['dark-mode', 'new-checkout'] },
