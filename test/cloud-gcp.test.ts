@@ -160,7 +160,26 @@ describe.each(cells)('gcp terraform: $orchestrator $ci $database', ({ orchestrat
         expect(env('staging').modules.database?.network_id).toBe('${module.network.network_id}');
       }
       expect(String(env('staging').outputs.vm_zone?.description)).toContain('GCP_ZONE');
-      expect(env('staging').locals.zone).toBe('${coalesce(var.zone, "${var.region}-b")}');
+    });
+
+    it('the VM zone has one source of truth: <region>-b in Terraform (no zone variable to override) = GCP_ZONE in CI', () => {
+      const ciFiles = renderToMemory(overrides, ['ci']);
+      const ciVars = ci === 'github'
+        ? (parseYamlDocs(ciFiles.get('.github/workflows/ci.yml')!)[0] as Workflow).env as Record<string, string>
+        : (parseYamlDocs(ciFiles.get('.gitlab-ci.yml')!)[0] as GitlabDoc).variables as Record<string, string>;
+      for (const e of ENVS) {
+        const root = env(e);
+        // No variable, no tfvars line can move the VM away from the zone CI deploys to.
+        expect(Object.keys(root.variables).filter((v) => /zone/.test(v)), e).toEqual([]);
+        expect(out.files.get(`terraform/environments/${e}/terraform.tfvars.example`)).not.toMatch(/^\s*#?\s*zone\s*=/m);
+        expect(root.locals.zone).toBe('${var.region}-b');
+        expect(root.modules.vm?.zone).toBe('${local.zone}');
+        expect(String(root.outputs.vm_zone?.description)).toContain('<region>-b');
+        // The rendered zone (region default + "-b") is exactly the zone CI reaches the VM in.
+        const zone = String(root.locals.zone).replace('${var.region}', String(root.variables.region?.default));
+        expect(zone).toBe('europe-north1-b');
+        expect(ciVars.GCP_ZONE).toBe(zone);
+      }
     });
 
     it('deploy identity: osAdminLogin and the IAP tunnel on that one VM, serviceAccountUser on its account, read-only lookups; nothing on a cluster', () => {

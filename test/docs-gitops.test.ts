@@ -267,10 +267,14 @@ describe('kits without GitOps never mention Argo CD', () => {
     { ci: 'github', cloud: 'aws', database: 'postgres' },
     { ci: 'gitlab', cloud: 'gcp', database: 'none' },
     { ci: 'github', cloud: 'azure', database: 'none', gitops: 'none' },
-    { orchestrator: 'compose', gitops: 'argocd', repoUrl: 'https://github.com/acme/shop.git', database: 'postgres' },
+    { orchestrator: 'compose', database: 'postgres' },
   ] as Partial<Answers>[])('%o', (overrides) => {
     const files = renderToMemory(overrides, ['docs']);
     for (const [path, md] of files) if (path.endsWith('.md')) expect(md, path).not.toMatch(/argo ?cd|GITOPS_PUSH_TOKEN|\/release\//i);
+  });
+
+  it('Argo CD with compose is refused (there are no overlays to sync)', () => {
+    expect(() => renderToMemory({ orchestrator: 'compose', gitops: 'argocd', repoUrl: 'https://github.com/acme/shop.git' }, ['docs'])).toThrow(/needs --orchestrator kubernetes/);
   });
 });
 

@@ -2,8 +2,12 @@ import type { QuestionId } from '../../src/answers/schema.js';
 import type { RenderContext } from '../../src/render/context.js';
 import type { FileTable } from '../../src/render/table.js';
 
-/** The questions this piece needs; a piece run asks only these. */
-export const asks: readonly QuestionId[] = ['name', 'cloud', 'region', 'orchestrator', 'ci', 'database'];
+/**
+ * The questions this piece needs; a piece run asks only these. `gitops`: with Argo CD as the clusters' only
+ * writer, the CI deploy identity gets no cluster access (modules/deploy-role); `repoUrl` comes with it (the
+ * answers require it under --gitops argocd, so a piece run asks it rather than failing).
+ */
+export const asks: readonly QuestionId[] = ['name', 'cloud', 'region', 'orchestrator', 'ci', 'database', 'gitops', 'repoUrl'];
 
 /** Template folder of the chosen cloud: every cloud has the same layout under templates/terraform/<id>/. */
 const ofCloud =
