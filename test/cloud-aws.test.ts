@@ -370,13 +370,16 @@ describe.each(['github', 'gitlab'] as const)('ci/%s/partials/cloud/aws/vm-deploy
   const ctx = contextOf({ ci });
   const src = renderPartial(`ci/${ci}/partials/cloud/aws/vm-deploy.yml.ejs`, ctx);
   const items = YAML.parse(src) as unknown[];
-  /** The shell the job runs: GitHub's run: step, or GitLab's script lines joined. */
-  const script = ci === 'github' ? String((items as Block[]).find((s) => s.run)?.run) : (items as string[]).join('\n');
+  /** The shell the job runs: GitHub's run: steps (the IMAGE/DIGEST check, then the deploy), or GitLab's script lines joined. */
+  const runs = ci === 'github' ? (items as Block[]).filter((s) => s.run).map((s) => String(s.run)) : [];
+  const script = ci === 'github' ? runs.join('\n') : (items as string[]).join('\n');
   const shell = ci === 'github' ? 'bash' : 'sh';
 
   it('logs in as the environment deploy role by OIDC, no ${{ }} in the script', () => {
     if (ci === 'github') {
-      expect(items[0]).toEqual({ uses: ctx.uses.awsCredentials.split('  #')[0], with: { 'role-to-assume': '${{ vars.AWS_DEPLOY_ROLE_ARN }}', 'aws-region': '${{ env.AWS_REGION }}' } });
+      const steps = items as Block[];
+      expect(steps[0]!.name).toBe('Check IMAGE and DIGEST'); // before any cloud call
+      expect(steps[1]).toEqual({ uses: ctx.uses.awsCredentials.split('  #')[0], with: { 'role-to-assume': '${{ vars.AWS_DEPLOY_ROLE_ARN }}', 'aws-region': '${{ env.AWS_REGION }}' } });
       expect(script).not.toContain('${{');
     } else {
       expect(script).toContain('AWS_ROLE_ARN="${AWS_DEPLOY_ROLE_ARN}"');
@@ -462,17 +465,24 @@ esac`,
     ['a digest that is not sha256:<64 hex>', { DIGEST: 'latest' }],
     ['an image with shell syntax', { IMAGE: `${IMAGE};reboot` }],
     ['an image with a quote', { IMAGE: `${IMAGE}"` }],
-  ])('refuses %s before calling AWS', (_label, env) => {
+    // The rule deploy.sh applies on the VM (check-image-digest.sh.ejs): lowercase, this app's repository, no tag.
+    ['an uppercase image', { IMAGE: IMAGE.toUpperCase() }],
+    ['another app\'s repository', { IMAGE: IMAGE.replace(/shop-api$/, 'other-app') }],
+    ['an image with a tag', { IMAGE: `${IMAGE}:1.2.3` }],
+    ['a second line in IMAGE', { IMAGE: `${IMAGE}\n${IMAGE}` }],
+  ])('refuses %s before calling AWS, naming the bad value', (_label, env) => {
     const { r, calls } = run({ env });
     expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch('DIGEST' in env ? /DIGEST 'latest' is not sha256:<64 lowercase hex>/ : /IMAGE '[\s\S]*' is not <registry>\[:port\]\/<path>\/shop-api/);
     expect(calls).toEqual([]);
   });
 
   it('runs the same deploy script as the other CI provider', () => {
     const otherCi = ci === 'github' ? 'gitlab' : 'github';
     const other = YAML.parse(renderPartial(`ci/${otherCi}/partials/cloud/aws/vm-deploy.yml.ejs`, contextOf({ ci: otherCi }))) as unknown[];
-    const otherScript = otherCi === 'github' ? String((other as Block[]).find((s) => s.run)?.run) : (other as string[]).at(-1)!;
-    const mine = ci === 'github' ? script : (items as string[]).at(-1)!;
-    expect(mine.trim()).toBe(otherScript.trim());
+    // [the IMAGE/DIGEST check, the deploy]: GitHub's two run: steps, GitLab's first and last script lines.
+    const pair = (c: string, list: unknown[]) => (c === 'github' ? (list as Block[]).filter((s) => s.run).map((s) => String(s.run)) : [(list as string[])[0]!, (list as string[]).at(-1)!]);
+    expect(pair(ci, items).map((t) => t.trim())).toEqual(pair(otherCi, other).map((t) => t.trim()));
+    expect(pair(ci, items)[0]).toContain("grep -Eqx 'sha256:[0-9a-f]{64}'");
   });
 });

@@ -209,17 +209,20 @@ printf 'Enable succeeded: \\n[stdout]\\n%s\\n\\n[stderr]\\n%s\\n' "$out" "$(cat 
 describe('CI vm-deploy partials (compose): az vm run-command ships deploy/ and fails the job when deploy.sh fails', () => {
   const github = YAML.parse(renderTemplate('ci/github/partials/cloud/azure/vm-deploy.yml.ejs', { orchestrator: 'compose' })) as Block[];
   const gitlab = (YAML.parse(`script:\n${renderTemplate('ci/gitlab/partials/cloud/azure/vm-deploy.yml.ejs', { orchestrator: 'compose', ci: 'gitlab' })}`) as { script: string[] }).script;
-  const scripts = { github: String(github[1]?.run), gitlab: gitlab.at(-1)! };
+  // The IMAGE/DIGEST check (GitHub's first step, GitLab's first line), then the Run Command deploy: as the job runs them.
+  const scripts = { github: `${github[0]?.run}\n${github[2]?.run}`, gitlab: `${gitlab[0]}\n${gitlab.at(-1)}` };
 
-  it('GitHub: azure/login as the environment deploy identity, then the run-command step; GitLab: az login with the ID token', () => {
-    expect(github[0]).toMatchObject({ uses: expect.stringMatching(/^azure\/login@[0-9a-f]{40}/), with: { 'client-id': '${{ vars.AZURE_DEPLOY_CLIENT_ID }}', 'tenant-id': '${{ vars.AZURE_TENANT_ID }}', 'subscription-id': '${{ vars.AZURE_SUBSCRIPTION_ID }}' } });
-    expect(github).toHaveLength(2);
-    expect(gitlab[0]).toContain('--username "${AZURE_DEPLOY_CLIENT_ID}" --tenant "${AZURE_TENANT_ID}" --federated-token "${AZURE_ID_TOKEN}"');
+  it('GitHub: IMAGE/DIGEST check, azure/login as the environment deploy identity, then the run-command step; GitLab: check, then az login with the ID token', () => {
+    expect(github[0]!.name).toBe('Check IMAGE and DIGEST');
+    expect(github[1]).toMatchObject({ uses: expect.stringMatching(/^azure\/login@[0-9a-f]{40}/), with: { 'client-id': '${{ vars.AZURE_DEPLOY_CLIENT_ID }}', 'tenant-id': '${{ vars.AZURE_TENANT_ID }}', 'subscription-id': '${{ vars.AZURE_SUBSCRIPTION_ID }}' } });
+    expect(github).toHaveLength(3);
+    expect(gitlab[0]).toContain("grep -Eqx 'sha256:[0-9a-f]{64}'");
+    expect(gitlab[1]).toContain('--username "${AZURE_DEPLOY_CLIENT_ID}" --tenant "${AZURE_TENANT_ID}" --federated-token "${AZURE_ID_TOKEN}"');
     for (const script of Object.values(scripts)) expect(script).toContain('az vm run-command invoke -g "${APP_NAME}-${TARGET_ENV}" -n "${APP_NAME}-${TARGET_ENV}"');
   });
 
   describe.each(['github', 'gitlab'] as const)('%s script', (ci) => {
-    const run = (exit: number, digest = `sha256:${'a'.repeat(64)}`) => {
+    const run = (exit: number, digest = `sha256:${'a'.repeat(64)}`, image = 'shopapiacr.azurecr.io/shop-api') => {
       const root = tempDir();
       const work = join(root, 'work');
       mkdirSync(join(work, 'deploy'), { recursive: true });
@@ -227,7 +230,7 @@ describe('CI vm-deploy partials (compose): az vm run-command ships deploy/ and f
       for (const [f, content] of Object.entries(files)) writeFileSync(join(work, 'deploy', f), content);
       const result = spawnSync('sh', ['-e', '-c', scripts[ci]], {
         cwd: work, encoding: 'utf8',
-        env: { PATH: `${stubs({ az: AZ_STUB })}:${process.env.PATH}`, STUB_ROOT: root, APP_NAME: 'shop-api', TARGET_ENV: 'staging', IMAGE: 'shopapiacr.azurecr.io/shop-api', DIGEST: digest },
+        env: { PATH: `${stubs({ az: AZ_STUB })}:${process.env.PATH}`, STUB_ROOT: root, APP_NAME: 'shop-api', TARGET_ENV: 'staging', IMAGE: image, DIGEST: digest },
       });
       return { root, files, result, az: (() => { try { return readFileSync(join(root, 'az.log'), 'utf8'); } catch { return ''; } })() };
     };
@@ -248,7 +251,19 @@ describe('CI vm-deploy partials (compose): az vm run-command ships deploy/ and f
       expect(failed.result.stdout).toContain('deploy.sh failed on VM shop-api-staging (exit status 3)');
       const bad = run(0, "sha256:abc'; reboot; '");
       expect(bad.result.status).not.toBe(0);
+      expect(bad.result.stderr).toContain("DIGEST 'sha256:abc'; reboot; '' is not sha256:<64 lowercase hex>");
       expect(bad.az).toBe('');
+    });
+
+    it('refuses what deploy.sh on the VM refuses (uppercase, another app, a tag) and accepts a registry port, as it does', () => {
+      for (const image of ['ShopApiAcr.azurecr.io/shop-api', 'shopapiacr.azurecr.io/other-app', 'shopapiacr.azurecr.io/shop-api:1.0']) {
+        const bad = run(0, undefined, image);
+        expect(bad.result.status, image).not.toBe(0);
+        expect(bad.result.stderr, image).toContain(`IMAGE '${image}' is not <registry>[:port]/<path>/shop-api`);
+        expect(bad.az, image).toBe('');
+      }
+      const ported = run(0, undefined, 'registry.example.com:5000/team/shop-api');
+      expect(ported.result.status, ported.result.stderr).toBe(0);
     });
 
     it.skipIf(!hasCommand('shellcheck'))('passes ShellCheck (sh)', () => {

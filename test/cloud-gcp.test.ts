@@ -363,13 +363,17 @@ describe.each(['github', 'gitlab'] as const)('compose deploy on GCP (%s)', (ci) 
     const wf = parseYamlDocs(files.get('.github/workflows/ci.yml')!)[0] as Workflow;
     const job = wf.jobs['deploy-staging']!;
     const auth = job.steps.findIndex((s) => s.uses === usesOf('gcpAuth'));
+    const check = job.steps.findIndex((s) => s.name === 'Check IMAGE and DIGEST');
     const step = job.steps.find((s) => s.name === 'Deploy on the VM')!;
-    script = step.run!;
+    // The two run: steps in order (the job fails at the first failing step, like `sh -e` here).
+    script = `${job.steps[check]!.run!}\n${step.run!}`;
     vars = { ...(wf.env as Record<string, string>), TARGET_ENV: 'staging', IMAGE, DIGEST, GCP_PROJECT_ID: 'acme-staging', GOOGLE_GHA_CREDS_PATH: '/tmp/creds.json' };
     run = (s, e) => runBash(s, { TMPDIR: mkdtempSync(join(tmpdir(), 'infra-kit-gcp-tmp-')), ...e });
     it('logs in as the environment\'s deploy service account, then deploys; the zone is the Terraform default', () => {
       expect(job.steps[auth]!.with).toEqual({ workload_identity_provider: '${{ vars.GCP_WORKLOAD_IDENTITY_PROVIDER }}', service_account: '${{ vars.GCP_DEPLOY_SERVICE_ACCOUNT }}' });
       expect(job.steps.indexOf(step)).toBeGreaterThan(auth);
+      expect(check, 'IMAGE and DIGEST are checked before any cloud call').toBeGreaterThan(-1);
+      expect(check).toBeLessThan(auth);
       expect(wf.env).toMatchObject({ GCP_REGION: 'europe-north1', GCP_ZONE: 'europe-north1-b' });
       expect(step.env).toEqual({ GCP_PROJECT_ID: '${{ vars.GCP_PROJECT_ID }}' });
     });
@@ -412,13 +416,22 @@ describe.each(['github', 'gitlab'] as const)('compose deploy on GCP (%s)', (ci) 
     const dir = mkdtempSync(join(tmpdir(), 'infra-kit-gcp-ci-'));
     const path = `${gcloudStub(join(dir, 'log'))}:/usr/bin:/bin`;
     expect(run(script, { ...vars, PATH: path, FAIL_SSH: '1' }).status).not.toBe(0);
-    const bads: Record<string, string>[] = [{ DIGEST: 'latest' }, { DIGEST: `sha256:${'B'.repeat(64)}` }, { IMAGE: `${IMAGE}';reboot;'` }, { IMAGE: 'shop-api' }];
+    // The rule deploy.sh applies on the VM (check-image-digest.sh.ejs): lowercase, this app's repository, no tag.
+    const bads: Record<string, string>[] = [
+      { DIGEST: 'latest' }, { DIGEST: `sha256:${'B'.repeat(64)}` }, { IMAGE: `${IMAGE}';reboot;'` }, { IMAGE: 'shop-api' },
+      { IMAGE: IMAGE.toUpperCase() }, { IMAGE: IMAGE.replace(/shop-api$/, 'other-app') }, { IMAGE: `${IMAGE}:1.0` },
+    ];
     for (const bad of bads) {
       const clean = mkdtempSync(join(tmpdir(), 'infra-kit-gcp-ci-'));
       const r = run(script, { ...vars, ...bad, PATH: `${gcloudStub(join(clean, 'log'))}:/usr/bin:/bin` });
       expect(r.status, JSON.stringify(bad)).not.toBe(0);
+      expect(r.stderr, JSON.stringify(bad)).toMatch(/^(DIGEST|IMAGE) '[\s\S]*' is not /);
       expect(logOf(clean), JSON.stringify(bad)).toBe('');
     }
+    // A registry port is fine on the VM, so here too.
+    const ported = mkdtempSync(join(tmpdir(), 'infra-kit-gcp-ci-'));
+    const withPort = run(script, { ...vars, IMAGE: IMAGE.replace('.dev/', '.dev:443/'), PATH: `${gcloudStub(join(ported, 'log'))}:/usr/bin:/bin` });
+    expect(withPort.status, withPort.stderr).toBe(0);
   });
 
   it('the deploy script passes ShellCheck', { skip: !hasCommand('shellcheck') }, () => {

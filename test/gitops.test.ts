@@ -503,6 +503,17 @@ describe('the GitOps deploy commit, run against a bare remote', () => {
     expect(git(work, 'status', '--porcelain')).toBe('');
   });
 
+  it('rejects an image outside the one rule (templates/ci/partials/check-image-digest.sh.ejs) before writing anything', () => {
+    const r = remoteWithKit('aws');
+    const work = checkout(r);
+    for (const image of [`registry.example.com/acme/other-app`, `registry.example.com/acme/${N}:1.0`, `Registry.example.com/acme/${N}`, `reg:x/acme/${N}`, `registry.example.com/acme/${N}\nregistry.example.com/acme/${N}`]) {
+      const res = runGithubCommit(r, work, 'staging', digest('a'), 'postgres', { IMAGE: image });
+      expect(res.status, image).not.toBe(0);
+      expect(res.stderr, image).toContain(`IMAGE '${image}' is not <registry>[:port]/<path>/${N}`);
+      expect(git(work, 'status', '--porcelain'), image).toBe('');
+    }
+  });
+
   it('GitLab: from a detached checkout, with the project token, rebases onto a moved main and pushes', () => {
     const r = remoteWithKit('aws');
     const work = checkout(r, true);
