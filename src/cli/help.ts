@@ -5,7 +5,7 @@ import { RUN_FLAGS, type Command } from './args.js';
 
 const PIECE_HELP: Record<(typeof PIECES)[number], string> = {
   docker: 'Dockerfile and .dockerignore',
-  compose: 'docker-compose.yml for local development, .env.example',
+  compose: 'docker-compose.yml for local development, .env.example (with --orchestrator compose also deploy/ for the VMs)',
   ci: 'trunk-based CI/CD pipeline',
   kustomize: 'Kubernetes base and staging/production overlays',
   terraform: 'Terraform modules and one root per environment',
@@ -55,7 +55,17 @@ export function helpText(command: Command): string {
       'Adds the feature flag FEATURE_<NAME> (on in staging and .env.example, off in production) to every file that',
       'configures the app, and records it in the stored answers; --remove takes it out again. It is an upgrade with',
       'one answer changed: the same 3-way merge keeps your edits (e.g. a flag you turned on in production).',
+      'Other answers do not change with it: run `infra-kit upgrade` for those (and first, if the repo was rendered',
+      'by another infra-kit version).',
+      '',
+      'Options:',
     );
+    for (const name of ['remove', 'dry-run', 'conflict', 'json', 'quiet', 'no-color'] as const) {
+      const f = RUN_FLAGS[name];
+      lines.push(`      --${name}${'metavar' in f ? ` ${f.metavar}` : ''}`.padEnd(32) + f.help);
+    }
+    lines.push('', 'Examples:', '  npx infra-kit flag new-checkout          # add', '  npx infra-kit flag new-checkout --remove # remove after shipping');
+    return lines.join('\n');
   } else if (command === 'check') {
     lines.push(
       'Usage: infra-kit check [dir] [--format text|json] [--drift]',
@@ -91,8 +101,6 @@ export function helpText(command: Command): string {
       ? '  npm create infra-kit@latest -- my-api --yes --database postgres'
       : command === 'upgrade'
         ? '  npx infra-kit upgrade --dry-run          # review the diff first\n  npx infra-kit upgrade --check            # in CI: fail when the repo drifted'
-        : command === 'flag'
-          ? '  npx infra-kit flag new-checkout          # add\n  npx infra-kit flag new-checkout --remove # remove after shipping'
         : `  npx infra-kit ${command} --yes`,
     '  npx infra-kit new . --name my-api --port 8080 --health-path /health --dry-run',
     '  npx infra-kit new . --answers infra-kit.yml --yes',
