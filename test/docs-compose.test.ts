@@ -12,6 +12,7 @@ import type { Answers } from '../src/answers/schema.js';
 import { runbookProblems, sections } from '../src/check/docs.js';
 import type { Piece } from '../src/render/table.js';
 import { answersWith, renderToMemory } from './helpers/render.js';
+import { gitlabUserVariables } from './helpers/ci-gitlab.js';
 
 const MARKDOWNLINT = { default: true, MD013: { line_length: 160, code_blocks: false, tables: false }, MD025: { front_matter_title: '' } };
 const PAGES = ['docs/runbook.md', 'docs/infrastructure.md', 'docs/slo.md'];
@@ -36,27 +37,6 @@ function tryRender(overrides: Partial<Answers>, pieces: Piece[]): Map<string, st
   } catch (error) {
     return `${pieces.join('+')} does not render for ${JSON.stringify(overrides)} yet: ${(error as Error).message.split('\n')[0]}`;
   }
-}
-
-/**
- * Variables `.gitlab-ci.yml` reads that someone must set: every `$NAME`/`${NAME}` minus GitLab's predefined
- * ones, those its `variables:` maps and `id_tokens:` define, and those its scripts assign (`NAME=`).
- */
-function gitlabUserVariables(src: string): string[] {
-  const defined = new Set<string>();
-  const walk = (node: unknown): void => {
-    if (Array.isArray(node)) node.forEach(walk);
-    else if (node && typeof node === 'object') {
-      for (const [key, value] of Object.entries(node)) {
-        if ((key === 'variables' || key === 'id_tokens') && value && typeof value === 'object') Object.keys(value).forEach((k) => defined.add(k));
-        walk(value);
-      }
-    }
-  };
-  walk(parseYaml(src));
-  for (const [, name] of src.matchAll(/\b([A-Z][A-Z0-9_]*)=/g)) defined.add(name!);
-  const used = [...src.matchAll(/\$\{?([A-Z][A-Z0-9_]*)\b/g)].map((m) => m[1]!);
-  return [...new Set(used)].filter((v) => !defined.has(v) && !/^(CI|GITLAB)_/.test(v)).sort();
 }
 
 /** `glab variable set NAME [--scope env]` commands of the docs' ```sh blocks (continuations joined). */

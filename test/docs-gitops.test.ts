@@ -11,10 +11,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lint } from 'markdownlint/sync';
 import { describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
 import type { Answers } from '../src/answers/schema.js';
 import { headingSections, RUNBOOK_SECTIONS, DB_ONLY, runbookProblems, sections } from '../src/check/docs.js';
 import { answersWith, renderToDir, renderToMemory } from './helpers/render.js';
+import { gitlabUserVariables } from './helpers/ci-gitlab.js';
 import { kubectlKustomize, parseYamlDocs } from './helpers/validators.js';
 
 const MARKDOWNLINT = { default: true, MD013: { line_length: 160, code_blocks: false, tables: false }, MD025: { front_matter_title: '' } };
@@ -84,24 +84,6 @@ function missingPaths(md: string, files: Map<string, string>): string[] {
   const copies = new Set([...md.matchAll(/\bcp (\S+) (\S+)/g)].map((m) => m[2]!));
   const paths = found.flatMap((p) => (p.includes('<env>') ? ['staging', 'production'].map((e) => p.replaceAll('<env>', e)) : [p]));
   return [...new Set(paths)].filter((p) => !copies.has(p) && !files.has(p) && ![...files.keys()].some((f) => f.startsWith(`${p}/`)));
-}
-
-/** Variables `.gitlab-ci.yml` reads that someone must set (as docs-compose.test.ts computes them). */
-function gitlabUserVariables(src: string): string[] {
-  const defined = new Set<string>();
-  const walk = (node: unknown): void => {
-    if (Array.isArray(node)) node.forEach(walk);
-    else if (node && typeof node === 'object') {
-      for (const [key, value] of Object.entries(node)) {
-        if ((key === 'variables' || key === 'id_tokens') && value && typeof value === 'object') Object.keys(value).forEach((k) => defined.add(k));
-        walk(value);
-      }
-    }
-  };
-  walk(parseYaml(src));
-  for (const [, name] of src.matchAll(/\b([A-Z][A-Z0-9_]*)=/g)) defined.add(name!);
-  const used = [...src.matchAll(/\$\{?([A-Z][A-Z0-9_]*)\b/g)].map((m) => m[1]!);
-  return [...new Set(used)].filter((v) => !defined.has(v) && !/^(CI|GITLAB)_/.test(v)).sort();
 }
 
 /** The release file CI's commit script writes (its heredoc, run by sh), for env with that digest. */
