@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lint } from 'markdownlint/sync';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import type { Answers } from '../src/answers/schema.js';
 import { headingSections, RUNBOOK_SECTIONS, DB_ONLY, runbookProblems, sections } from '../src/check/docs.js';
 import { answersWith, renderToDir, renderToMemory } from './helpers/render.js';
