@@ -7,8 +7,8 @@ import { renderPieces } from './render/render.js';
 import type { Piece } from './render/table.js';
 import type { Answers, QuestionId } from './answers/schema.js';
 import { storedContent, YO_RC, type Stored } from './answers/store.js';
-import { commitPlan } from './merge/commit.js';
-import { readManifest, readOptional, type Manifest } from './merge/manifest.js';
+import { commitPlan, type CommitInput } from './merge/commit.js';
+import { readBases, readManifest, readOptional } from './merge/manifest.js';
 import { planFiles, type PlannedFile } from './merge/plan.js';
 import { join } from 'node:path';
 
@@ -27,18 +27,17 @@ export interface KitRequest {
   readonly conflict: 'markers' | 'rej';
 }
 
-export interface KitPlan {
-  readonly root: string;
-  readonly files: readonly PlannedFile[];
-  readonly manifest: Manifest | undefined;
-  readonly version: string;
+/** What commitPlan writes (root, files, record), for the pieces this run rendered. */
+export interface KitPlan extends CommitInput {
   readonly pieces: readonly Piece[];
 }
 
 export function planKit(req: KitRequest): KitPlan {
   const manifest = readManifest(req.root);
+  // Read once: the plan merges against these bases, the commit records the new ones beside them.
+  const bases = readBases(req.root, manifest);
   const rendered = renderPieces(req.pieces, buildContext(req.answers, req.version));
-  const files = planFiles(req.root, rendered, manifest, {
+  const files = planFiles(req.root, rendered, manifest, bases, {
     mode: req.mode,
     force: req.force,
     restore: req.restore,
@@ -50,7 +49,7 @@ export function planKit(req: KitRequest): KitPlan {
   const previous = readOptional(join(req.root, YO_RC));
   const action = previous === undefined ? 'create' : previous === yoRc ? 'unchanged' : 'update';
   const record: PlannedFile = { path: YO_RC, piece: 'record', action, content: yoRc, ...(previous !== undefined ? { previous } : {}) };
-  return { root: req.root, files: [...files, record], manifest, version: req.version, pieces: req.pieces };
+  return { root: req.root, files: [...files, record], manifest, bases, version: req.version, pieces: req.pieces };
 }
 
 export function commitKit(plan: KitPlan): void {

@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { BASES_PATH, LEGACY_BASE_DIR, MANIFEST_PATH, readBases, serializeBases, serializeManifest, sha256, type Manifest } from './manifest.js';
+import { BASES_PATH, LEGACY_BASE_DIR, MANIFEST_PATH, serializeBases, serializeManifest, sha256, type Bases, type Manifest } from './manifest.js';
 import { WRITES, type PlannedFile } from './plan.js';
 
 const TMP_MARK = '.infra-kit-';
@@ -49,11 +49,13 @@ export interface CommitInput {
   readonly root: string;
   readonly files: readonly PlannedFile[];
   readonly manifest: Manifest | undefined;
+  /** The recorded bases the plan was made against (readBases). */
+  readonly bases: Bases;
   readonly version: string;
   readonly pieces: readonly string[];
 }
 
-export function commitPlan({ root, files: plan, manifest, version, pieces }: CommitInput): void {
+export function commitPlan({ root, files: plan, manifest, bases: planned, version, pieces }: CommitInput): void {
   const dirs = new PreparedDirs();
   for (const file of plan) {
     const target = join(root, file.path);
@@ -62,7 +64,7 @@ export function commitPlan({ root, files: plan, manifest, version, pieces }: Com
     if (file.sidecar) writeAtomic(join(root, file.sidecar.path), file.sidecar.content, dirs);
   }
   const files: Record<string, string> = { ...(manifest?.files ?? {}) };
-  const bases = readBases(root, manifest);
+  const bases = { ...planned };
   const legacy = manifest !== undefined && existsSync(join(root, LEGACY_BASE_DIR));
   const allPieces = [...new Set([...(manifest?.pieces ?? []), ...pieces])].sort();
   let changed = manifest === undefined || manifest.version !== version || allPieces.join() !== (manifest.pieces ?? []).join();

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { RenderedFile } from '../render/render.js';
 import type { Piece } from '../render/table.js';
 import { ensureLines } from './lines.js';
-import { baseOf, readBases, readOptional, type Bases, type Manifest } from './manifest.js';
+import { baseOf, readOptional, type Bases, type Manifest } from './manifest.js';
 import { hasConflictMarkers, threeWayMerge, unifiedDiff } from './three-way.js';
 
 export type Action =
@@ -59,8 +59,7 @@ export interface PlanOptions {
 /** Actions that write `content` to the file. */
 export const WRITES: ReadonlySet<Action> = new Set(['create', 'update', 'merge', 'conflict']);
 
-export function planFiles(root: string, files: readonly RenderedFile[], manifest: Manifest | undefined, opts: PlanOptions): PlannedFile[] {
-  const bases = readBases(root, manifest);
+export function planFiles(root: string, files: readonly RenderedFile[], manifest: Manifest | undefined, bases: Bases, opts: PlanOptions): PlannedFile[] {
   const planned = files.map((file) => planFile(root, file, manifest, bases, opts));
   return opts.mode === 'upgrade' ? [...planned, ...planOrphans(root, files, manifest, bases)] : planned;
 }
