@@ -10,15 +10,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 import ejs from 'ejs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import type { Answers } from '../src/answers/schema.js';
 import { runChecks } from '../src/check/run.js';
-import { backendOf, first, moduleCallProblems, parseTree, resolve, secretProblems, strings, structureProblems, type Block, type TfDir } from '../src/check/terraform-hcl.js';
+import { backendOf, first, moduleCallProblems, resolve, secretProblems, strings, structureProblems, type Block, type TfDir } from '../src/check/terraform-hcl.js';
 import { templatesDir } from '../src/paths.js';
 import { buildContext, type RenderContext } from '../src/render/context.js';
 import { shellcheck, stubs } from './helpers/ci-shell.js';
-import { answersWith, renderToDir } from './helpers/render.js';
+import { answersWith } from './helpers/render.js';
+import { useTerraformKit } from './helpers/terraform-checks.js';
 import { hasCommand } from './helpers/validators.js';
 
 const terraformBin = '/usr/local/bin/terraform';
@@ -48,17 +49,11 @@ describe.each(cells)('aws terraform: $orchestrator × $ci × $database', (cell) 
   const gitlab = cell.ci === 'gitlab';
   const postgres = cell.database === 'postgres';
   const roots = ['terraform/bootstrap', ...ENVIRONMENTS.map((e) => `terraform/environments/${e}`)];
-  let out: { dir: string; files: Map<string, string> };
-  let dirs: Map<string, TfDir>;
-  const get = (dir: string): TfDir => dirs.get(dir) ?? expect.fail(`${dir} not rendered`);
-
-  beforeAll(async () => {
-    out = renderToDir(overrides, ['terraform']);
-    dirs = await parseTree(out.files);
-  });
+  const kit = useTerraformKit(overrides);
+  const { get } = kit;
 
   it('every .tf and tfvars example parses; the modules are the ones of this orchestrator and CI provider; TF05 layout with README tables', async () => {
-    const examples = [...out.files].filter(([path]) => path.endsWith('.tfvars.example'));
+    const examples = [...kit.out.files].filter(([path]) => path.endsWith('.tfvars.example'));
     expect(examples.map(([path]) => path).sort()).toEqual(roots.map((r) => `${r}/terraform.tfvars.example`).sort());
     for (const [path, src] of examples) {
       const vars = (await parse(path, src)) as Record<string, unknown>;
@@ -66,19 +61,19 @@ describe.each(cells)('aws terraform: $orchestrator × $ci × $database', (cell) 
       for (const key of Object.keys(vars)) expect(get(path.replace(/\/terraform\.tfvars\.example$/, '')).variables, `${path}: ${key}`).toHaveProperty(key);
     }
     const modules = ['app-identity', compose ? 'vm' : 'cluster', 'deploy-role', gitlab ? 'gitlab-oidc' : 'github-oidc', 'network', 'registry', 'state-backend', ...(postgres ? ['database'] : [])];
-    expect([...dirs.keys()].sort()).toEqual([...modules.map((m) => `terraform/modules/${m}`), ...roots].sort());
-    for (const [dir, config] of dirs) {
+    expect([...kit.dirs.keys()].sort()).toEqual([...modules.map((m) => `terraform/modules/${m}`), ...roots].sort());
+    for (const [dir, config] of kit.dirs) {
       if (!dir.startsWith('terraform/modules/')) continue;
       expect(config.files.sort(), dir).toEqual(['main.tf', 'outputs.tf', 'variables.tf', 'versions.tf']);
-      const readme = out.files.get(`${dir}/README.md`) ?? expect.fail(`${dir}/README.md missing`);
+      const readme = kit.out.files.get(`${dir}/README.md`) ?? expect.fail(`${dir}/README.md missing`);
       for (const name of [...Object.keys(config.variables), ...Object.keys(config.outputs)]) expect(readme, `${dir} README`).toContain(`| \`${name}\` |`);
     }
   });
 
   it('module calls resolve with declared inputs; pinned versions; typed, described interfaces; no credentials', () => {
-    expect(moduleCallProblems(dirs)).toEqual([]);
-    expect([...dirs].flatMap(([dir, config]) => structureProblems(dir, config))).toEqual([]);
-    expect(secretProblems(dirs)).toEqual([]);
+    expect(moduleCallProblems(kit.dirs)).toEqual([]);
+    expect([...kit.dirs].flatMap(([dir, config]) => structureProblems(dir, config))).toEqual([]);
+    expect(secretProblems(kit.dirs)).toEqual([]);
     expect(Object.keys(get('terraform/bootstrap').modules).sort()).toEqual([gitlab ? 'gitlab_oidc' : 'github_oidc', 'registry', 'state_backend']);
     for (const env of ENVIRONMENTS) {
       const root = get(`terraform/environments/${env}`);
@@ -89,12 +84,12 @@ describe.each(cells)('aws terraform: $orchestrator × $ci × $database', (cell) 
   });
 
   it('infra-kit check finds nothing in the rendered Terraform (any level)', async () => {
-    const report = await runChecks(out.dir);
+    const report = await runChecks(kit.out.dir);
     expect(report.findings.map((f) => `${f.file}:${f.line} ${f.rule} ${f.message}`)).toEqual([]);
   });
 
   it.skipIf(!existsSync(terraformBin))('terraform fmt -check: canonical formatting', () => {
-    const fmt = spawnSync(terraformBin, ['fmt', '-check', '-diff', '-recursive', join(out.dir, 'terraform')], { encoding: 'utf8', env: { ...process.env, TF_CLI_CONFIG_FILE: '/dev/null' } });
+    const fmt = spawnSync(terraformBin, ['fmt', '-check', '-diff', '-recursive', join(kit.out.dir, 'terraform')], { encoding: 'utf8', env: { ...process.env, TF_CLI_CONFIG_FILE: '/dev/null' } });
     expect(fmt.stdout).toBe('');
     expect(fmt.status).toBe(0);
   });
@@ -120,7 +115,7 @@ describe.each(cells)('aws terraform: $orchestrator × $ci × $database', (cell) 
       expect(audOf(deploy, 'trust')).toEqual(['${var.gitlab_url}']);
       expect(res(oidc, 'aws_iam_openid_connect_provider', 'gitlab')).toMatchObject({ url: '${var.gitlab_url}', client_id_list: ['${var.gitlab_url}'] });
       // The deploy role's README says the environment is GitLab's to enforce (the sub has none).
-      expect(out.files.get('terraform/modules/deploy-role/README.md')).toMatch(/protected environment/);
+      expect(kit.out.files.get('terraform/modules/deploy-role/README.md')).toMatch(/protected environment/);
       for (const env of ENVIRONMENTS) {
         const root = get(`terraform/environments/${env}`);
         expect(root.data.aws_iam_openid_connect_provider?.gitlab?.url).toBe('${var.gitlab_url}');
@@ -133,7 +128,7 @@ describe.each(cells)('aws terraform: $orchestrator × $ci × $database', (cell) 
     }
     // No trace of the other provider anywhere.
     const other = gitlab ? /github|token\.actions/ : /gitlab|project_path/;
-    const hcl = [...dirs.values()].flatMap((d) => [...strings(d.raw)].map(([, v]) => v));
+    const hcl = [...kit.dirs.values()].flatMap((d) => [...strings(d.raw)].map(([, v]) => v));
     expect(hcl.filter((v) => other.test(v))).toEqual([]);
   });
 

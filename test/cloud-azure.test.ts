@@ -10,15 +10,15 @@ import { join } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 import ejs from 'ejs';
 import YAML from 'yaml';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Answers } from '../src/answers/schema.js';
 import { clouds } from '../src/catalog/index.js';
 import { CONTEXT_KEYS, buildContext } from '../src/render/context.js';
 import { EJS_OPTIONS } from '../src/render/render.js';
 import { templatesDir } from '../src/paths.js';
-import { backendOf, first, moduleCallProblems, parseTree, requiredProviders, resolve, secretProblems, strings, structureProblems, type Block, type TfDir } from '../src/check/terraform-hcl.js';
-import { answersWith, renderToDir, tempDir } from './helpers/render.js';
-import { cloudRules } from './helpers/terraform-checks.js';
+import { backendOf, first, moduleCallProblems, requiredProviders, resolve, secretProblems, strings, structureProblems, type Block, type TfDir } from '../src/check/terraform-hcl.js';
+import { answersWith, tempDir } from './helpers/render.js';
+import { cloudRules, useTerraformKit } from './helpers/terraform-checks.js';
 import { hasCommand, terraformBinary } from './helpers/validators.js';
 import { runSh, shellcheck, stubs } from './helpers/ci-shell.js';
 
@@ -42,34 +42,28 @@ describe.each(cells)('azure terraform: $orchestrator × $ci × $database', ({ or
   const postgres = database === 'postgres';
   const oidc = `${ci}-oidc`;
   const roots = ['terraform/bootstrap', ...ENVIRONMENTS.map((e) => `terraform/environments/${e}`)];
-  let out: { dir: string; files: Map<string, string> };
-  let dirs: Map<string, TfDir>;
-  const get = (dir: string): TfDir => dirs.get(dir) ?? expect.fail(`${dir} not rendered`);
+  const kit = useTerraformKit({ cloud: 'azure', orchestrator, ci, database, name: 'shop-api' });
+  const { get } = kit;
   const res = (dir: string, type: string, name: string): Block => get(dir).resources[type]?.[name] ?? expect.fail(`${dir}: no ${type}.${name}`);
-
-  beforeAll(async () => {
-    out = renderToDir({ cloud: 'azure', orchestrator, ci, database, name: 'shop-api' }, ['terraform']);
-    dirs = await parseTree(out.files);
-  });
 
   it('renders exactly the modules this cell needs; every .tf and tfvars example parses; modules follow TF05', async () => {
     const modules = ['app-identity', compose ? 'vm' : 'cluster', 'deploy-role', oidc, 'network', 'registry', 'state-backend', ...(postgres ? ['database'] : [])];
-    expect([...dirs.keys()].sort()).toEqual([...modules.map((m) => `terraform/modules/${m}`), ...roots].sort());
-    for (const [path, src] of out.files) if (path.endsWith('.tfvars.example')) await expect(parse(path, src)).resolves.toBeTypeOf('object');
-    for (const [dir, config] of dirs) {
+    expect([...kit.dirs.keys()].sort()).toEqual([...modules.map((m) => `terraform/modules/${m}`), ...roots].sort());
+    for (const [path, src] of kit.out.files) if (path.endsWith('.tfvars.example')) await expect(parse(path, src)).resolves.toBeTypeOf('object');
+    for (const [dir, config] of kit.dirs) {
       if (!dir.startsWith('terraform/modules/')) continue;
       expect(config.files.sort(), dir).toEqual(['main.tf', 'outputs.tf', 'variables.tf', 'versions.tf']);
-      const readme = out.files.get(`${dir}/README.md`) ?? expect.fail(`${dir}/README.md missing`);
+      const readme = kit.out.files.get(`${dir}/README.md`) ?? expect.fail(`${dir}/README.md missing`);
       for (const name of [...Object.keys(config.variables), ...Object.keys(config.outputs)]) expect(readme, dir).toContain(`| \`${name}\` |`);
     }
   });
 
   it('module calls resolve; pinned versions, typed interface, remote backend, no credentials, tags everywhere', () => {
-    expect(moduleCallProblems(dirs)).toEqual([]);
-    expect([...dirs].flatMap(([dir, config]) => structureProblems(dir, config))).toEqual([]);
+    expect(moduleCallProblems(kit.dirs)).toEqual([]);
+    expect([...kit.dirs].flatMap(([dir, config]) => structureProblems(dir, config))).toEqual([]);
     const { name, source, version } = clouds.azure.terraformProvider;
-    for (const [dir, config] of dirs) expect(requiredProviders(config), dir).toEqual({ [name]: { source, version } });
-    expect(secretProblems(dirs)).toEqual([]);
+    for (const [dir, config] of kit.dirs) expect(requiredProviders(config), dir).toEqual({ [name]: { source, version } });
+    expect(secretProblems(kit.dirs)).toEqual([]);
     expect(Object.keys(get('terraform/bootstrap').modules).sort()).toEqual([oidc.replace('-', '_'), 'registry', 'state_backend']);
     for (const env of ENVIRONMENTS) {
       const root = get(`terraform/environments/${env}`);
@@ -79,13 +73,13 @@ describe.each(cells)('azure terraform: $orchestrator × $ci × $database', ({ or
       rule.backend(backends[0]!.args, 'shop-api', env);
     }
     for (const root of roots) {
-      const problems = rule.tagProblems(root, dirs);
+      const problems = rule.tagProblems(root, kit.dirs);
       expect(problems, root).toEqual([]);
     }
   });
 
   it('CI trust: the push and deploy identities trust only this CI provider, on main / the environment', () => {
-    const text = [...dirs.values()].flatMap((d) => [...strings(d.raw)].map(([, v]) => v)).join('\n');
+    const text = [...kit.dirs.values()].flatMap((d) => [...strings(d.raw)].map(([, v]) => v)).join('\n');
     const credential = (dir: string, name: string) => res(dir, 'azurerm_federated_identity_credential', name);
     if (ci === 'gitlab') {
       const subject = 'project_path:${var.gitlab_project_path}:ref_type:branch:ref:${var.branch}';
@@ -153,7 +147,7 @@ describe.each(cells)('azure terraform: $orchestrator × $ci × $database', ({ or
     expect(Object.keys(get(dir).resources).filter((t) => /public_ip|tls_private_key|bastion/.test(t))).toEqual([]);
     expect(first(res(dir, 'azurerm_network_interface', 'this'), 'ip_configuration')).not.toHaveProperty('public_ip_address_id');
     // Every allow rule, in every module: never the internet; the VM's only rule takes var.ingress_cidrs (default []).
-    for (const config of dirs.values()) {
+    for (const config of kit.dirs.values()) {
       for (const r of Object.values(config.resources.azurerm_network_security_rule ?? {})) {
         if (r.access !== 'Allow') continue;
         expect(r).not.toHaveProperty('source_address_prefix');
@@ -192,7 +186,7 @@ describe.each(cells)('azure terraform: $orchestrator × $ci × $database', ({ or
   });
 
   it.skipIf(!terraformBinary)('terraform fmt -check', () => {
-    const fmt = spawnSync(terraformBinary!, ['fmt', '-check', '-diff', '-recursive', join(out.dir, 'terraform')], { encoding: 'utf8' });
+    const fmt = spawnSync(terraformBinary!, ['fmt', '-check', '-diff', '-recursive', join(kit.out.dir, 'terraform')], { encoding: 'utf8' });
     expect(fmt.stdout).toBe('');
     expect(fmt.status).toBe(0);
   });

@@ -10,16 +10,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ejs from 'ejs';
 import { parse as parseYaml } from 'yaml';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Answers } from '../src/answers/schema.js';
 import { clouds } from '../src/catalog/index.js';
-import { backendOf, first, moduleCallProblems, parseTree, requiredProviders, resolve, secretProblems, strings, structureProblems, type Block, type TfDir } from '../src/check/terraform-hcl.js';
+import { backendOf, first, moduleCallProblems, requiredProviders, resolve, secretProblems, strings, structureProblems, type Block, type TfDir } from '../src/check/terraform-hcl.js';
 import { templatesDir } from '../src/paths.js';
 import { buildContext } from '../src/render/context.js';
 import { gitlabJobs, jobShell, type GitlabDoc } from './helpers/ci-gitlab.js';
 import { runBash, usesOf, type Workflow } from './helpers/ci-github.js';
 import { shellcheck, stubs } from './helpers/ci-shell.js';
-import { answersWith, renderToDir, renderToMemory } from './helpers/render.js';
+import { answersWith, renderToMemory } from './helpers/render.js';
+import { useTerraformKit } from './helpers/terraform-checks.js';
 import { hasCommand, parseYamlDocs, terraformBinary } from './helpers/validators.js';
 
 const ENVS = ['staging', 'production'] as const;
@@ -34,35 +35,29 @@ describe.each(cells)('gcp terraform: $orchestrator $ci $database', ({ orchestrat
   const compose = orchestrator === 'compose';
   const postgres = database === 'postgres';
   const oidc = `${ci}-oidc`;
-  let out: { dir: string; files: Map<string, string> };
-  let dirs: Map<string, TfDir>;
-  const get = (dir: string): TfDir => dirs.get(dir) ?? expect.fail(`${dir} not rendered`);
+  const kit = useTerraformKit(overrides);
+  const { get } = kit;
   const env = (e: string) => get(`terraform/environments/${e}`);
-
-  beforeAll(async () => {
-    out = renderToDir(overrides, ['terraform']);
-    dirs = await parseTree(out.files);
-  });
 
   it('every .tf parses; the modules are the orchestrator\'s and the CI provider\'s only', () => {
     const modules = ['app-identity', compose ? 'vm' : 'cluster', 'deploy-role', oidc, 'network', 'registry', 'state-backend', ...(postgres ? ['database'] : [])];
     const roots = ['terraform/bootstrap', ...ENVS.map((e) => `terraform/environments/${e}`)];
-    expect([...dirs.keys()].sort()).toEqual([...modules.map((m) => `terraform/modules/${m}`), ...roots].sort());
-    expect([...dirs.values()].reduce((n, d) => n + d.files.length, 0)).toBe([...out.files.keys()].filter((p) => p.endsWith('.tf')).length);
-    for (const [dir, config] of dirs) {
+    expect([...kit.dirs.keys()].sort()).toEqual([...modules.map((m) => `terraform/modules/${m}`), ...roots].sort());
+    expect([...kit.dirs.values()].reduce((n, d) => n + d.files.length, 0)).toBe([...kit.out.files.keys()].filter((p) => p.endsWith('.tf')).length);
+    for (const [dir, config] of kit.dirs) {
       if (!dir.startsWith('terraform/modules/')) continue;
       expect(config.files.sort(), dir).toEqual(['main.tf', 'outputs.tf', 'variables.tf', 'versions.tf']);
-      const readme = out.files.get(`${dir}/README.md`) ?? expect.fail(`${dir}/README.md missing`);
+      const readme = kit.out.files.get(`${dir}/README.md`) ?? expect.fail(`${dir}/README.md missing`);
       for (const name of [...Object.keys(config.variables), ...Object.keys(config.outputs)]) expect(readme, `${dir} README`).toContain(`| \`${name}\` |`);
     }
   });
 
   it('module calls resolve to declared inputs and real outputs; typed, described, pinned; no credentials', () => {
-    expect(moduleCallProblems(dirs)).toEqual([]);
-    expect([...dirs].flatMap(([dir, config]) => structureProblems(dir, config))).toEqual([]);
-    expect(secretProblems(dirs)).toEqual([]);
+    expect(moduleCallProblems(kit.dirs)).toEqual([]);
+    expect([...kit.dirs].flatMap(([dir, config]) => structureProblems(dir, config))).toEqual([]);
+    expect(secretProblems(kit.dirs)).toEqual([]);
     const { name, source, version } = clouds.gcp.terraformProvider;
-    for (const [dir, config] of dirs) expect(requiredProviders(config), dir).toEqual({ [name]: { source, version } });
+    for (const [dir, config] of kit.dirs) expect(requiredProviders(config), dir).toEqual({ [name]: { source, version } });
     expect(Object.keys(get('terraform/bootstrap').modules).sort()).toEqual([`${ci}_oidc`, 'registry', 'state_backend']);
     for (const e of ENVS) {
       expect(Object.keys(env(e).modules).sort()).toEqual(['app_identity', ...(postgres ? ['database'] : []), 'deploy_role', 'network', compose ? 'vm' : 'cluster'].sort());
@@ -74,13 +69,13 @@ describe.each(cells)('gcp terraform: $orchestrator $ci $database', ({ orchestrat
   it('tfvars examples parse and name only declared variables', async () => {
     const { parse } = await import('@cdktf/hcl2json');
     for (const root of ['terraform/bootstrap', 'terraform/environments/staging']) {
-      const example = (await parse('x.tfvars', out.files.get(`${root}/terraform.tfvars.example`)!)) as Block;
+      const example = (await parse('x.tfvars', kit.out.files.get(`${root}/terraform.tfvars.example`)!)) as Block;
       for (const key of Object.keys(example)) expect(get(root).variables, `${root}: ${key}`).toHaveProperty(key);
     }
   });
 
   it.skipIf(!terraformBinary)('terraform fmt -check: canonical formatting', () => {
-    const fmt = spawnSync(terraformBinary!, ['fmt', '-check', '-diff', '-recursive', join(out.dir, 'terraform')], { encoding: 'utf8' });
+    const fmt = spawnSync(terraformBinary!, ['fmt', '-check', '-diff', '-recursive', join(kit.out.dir, 'terraform')], { encoding: 'utf8' });
     expect(fmt.stdout).toBe('');
     expect(fmt.status).toBe(0);
   });
@@ -127,7 +122,7 @@ describe.each(cells)('gcp terraform: $orchestrator $ci $database', ({ orchestrat
     it('cloud-init installs docker.io, docker-compose-v2, jq, curl, unattended-upgrades and creates /opt/<app>', () => {
       const instance = res(get('terraform/modules/vm'), 'google_compute_instance', 'this');
       expect((instance.metadata as Block)['user-data']).toBe('${templatefile("${path.module}/cloud-init.yaml.tftpl", { app_name = var.app_name })}');
-      const src = out.files.get('terraform/modules/vm/cloud-init.yaml.tftpl') ?? expect.fail('no cloud-init template');
+      const src = kit.out.files.get('terraform/modules/vm/cloud-init.yaml.tftpl') ?? expect.fail('no cloud-init template');
       expect(src.startsWith('#cloud-config\n')).toBe(true);
       // templatefile() substitutes ${app_name}; no other template sequence may appear.
       expect(src.match(/[$%]\{[^}]*\}/g)?.every((m) => m === '${app_name}')).toBe(true);
@@ -171,7 +166,7 @@ describe.each(cells)('gcp terraform: $orchestrator $ci $database', ({ orchestrat
         const root = env(e);
         // No variable, no tfvars line can move the VM away from the zone CI deploys to.
         expect(Object.keys(root.variables).filter((v) => /zone/.test(v)), e).toEqual([]);
-        expect(out.files.get(`terraform/environments/${e}/terraform.tfvars.example`)).not.toMatch(/^\s*#?\s*zone\s*=/m);
+        expect(kit.out.files.get(`terraform/environments/${e}/terraform.tfvars.example`)).not.toMatch(/^\s*#?\s*zone\s*=/m);
         expect(root.locals.zone).toBe('${var.region}-b');
         expect(root.modules.vm?.zone).toBe('${local.zone}');
         expect(String(root.outputs.vm_zone?.description)).toContain('<region>-b');
@@ -202,7 +197,7 @@ describe.each(cells)('gcp terraform: $orchestrator $ci $database', ({ orchestrat
       expect(res(env('staging'), 'google_artifact_registry_repository_iam_member', 'nodes_pull').member).toBe('serviceAccount:${module.cluster.node_service_account_email}');
       expect(res(get('terraform/modules/app-identity'), 'google_service_account_iam_member', 'workload_identity').role).toBe('roles/iam.workloadIdentityUser');
       expect(res(get('terraform/modules/deploy-role'), 'google_project_iam_member', 'cluster_viewer').role).toBe('roles/container.clusterViewer');
-      expect([...out.files.keys()].some((p) => p.includes('modules/vm/'))).toBe(false);
+      expect([...kit.out.files.keys()].some((p) => p.includes('modules/vm/'))).toBe(false);
     });
   }
 
@@ -227,7 +222,7 @@ describe.each(cells)('gcp terraform: $orchestrator $ci $database', ({ orchestrat
       const role = get('terraform/modules/deploy-role');
       expect(res(role, 'google_service_account_iam_member', 'gitlab').member).toBe('principalSet://iam.googleapis.com/${var.workload_identity_pool_name}/attribute.${local.trusted_attribute}/${var.environment}');
       expect(role.locals.trusted_attribute).toBe('${var.require_protected_environment ? "protected_environment" : "environment"}');
-      expect(values([...dirs.values()].map((d) => d.raw)).some((v) => v.includes('repo:${var.github_repository}'))).toBe(false);
+      expect(values([...kit.dirs.values()].map((d) => d.raw)).some((v) => v.includes('repo:${var.github_repository}'))).toBe(false);
     });
   } else {
     it('GitHub trust: the deploy account trusts repo:<repository>:environment:<env>', () => {

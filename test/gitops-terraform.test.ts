@@ -8,13 +8,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Answers } from '../src/answers/schema.js';
 import { runChecks } from '../src/check/run.js';
 import { moduleCallProblems, parseTree, secretProblems, structureProblems, type Block, type TfDir } from '../src/check/terraform-hcl.js';
 import { gitlabJobs, jobShell, type GitlabDoc } from './helpers/ci-gitlab.js';
 import type { Workflow } from './helpers/ci-github.js';
 import { renderToDir, renderToMemory } from './helpers/render.js';
+import { useTerraformKit } from './helpers/terraform-checks.js';
 import { parseYamlDocs, terraformBinary } from './helpers/validators.js';
 
 const CLOUDS = ['aws', 'gcp', 'azure'] as const;
@@ -71,14 +72,8 @@ function deployJobShell(files: Map<string, string>, ci: (typeof CIS)[number]): s
 
 describe.each(CLOUDS.flatMap((cloud) => CIS.map((ci) => ({ cloud, ci }))))('gitops terraform: $cloud $ci', ({ cloud, ci }) => {
   const overrides: Partial<Answers> = { ...GITOPS, cloud, ci };
-  let out: { dir: string; files: Map<string, string> };
-  let dirs: Map<string, TfDir>;
-  const get = (dir: string): TfDir => dirs.get(dir) ?? expect.fail(`${dir} not rendered`);
-
-  beforeAll(async () => {
-    out = renderToDir(overrides, ['terraform']);
-    dirs = await parseTree(out.files);
-  });
+  const kit = useTerraformKit(overrides);
+  const { get } = kit;
 
   it('modules/deploy-role declares an identity and its CI trust, nothing else: no cluster grant, no cluster input', () => {
     const role = get(ROLE);
@@ -135,19 +130,19 @@ describe.each(CLOUDS.flatMap((cloud) => CIS.map((ci) => ({ cloud, ci }))))('gito
       const deployOutput = Object.entries(outputs).find(([name]) => /^deploy_/.test(name)) ?? expect.fail(`${env}: no deploy output`);
       expect(String(deployOutput[1].description)).toMatch(/GitOps: .*no cluster access/);
     }
-    const readme = out.files.get(`${ROLE}/README.md`) ?? expect.fail('no README');
+    const readme = kit.out.files.get(`${ROLE}/README.md`) ?? expect.fail('no README');
     expect(readme).toContain('GitOps (Argo CD)');
     expect(readme).toMatch(/only writer to the cluster/);
   });
 
   it('module calls resolve; structure, pinned providers and secrets rules hold', () => {
-    expect(moduleCallProblems(dirs)).toEqual([]);
-    expect([...dirs].flatMap(([dir, config]) => structureProblems(dir, config))).toEqual([]);
-    expect(secretProblems(dirs)).toEqual([]);
+    expect(moduleCallProblems(kit.dirs)).toEqual([]);
+    expect([...kit.dirs].flatMap(([dir, config]) => structureProblems(dir, config))).toEqual([]);
+    expect(secretProblems(kit.dirs)).toEqual([]);
   });
 
   it.skipIf(!terraformBinary)('terraform fmt -check: canonical formatting', () => {
-    const fmt = spawnSync(terraformBinary!, ['fmt', '-check', '-diff', '-recursive', join(out.dir, 'terraform')], { encoding: 'utf8', env: { ...process.env, TF_CLI_CONFIG_FILE: '/dev/null' } });
+    const fmt = spawnSync(terraformBinary!, ['fmt', '-check', '-diff', '-recursive', join(kit.out.dir, 'terraform')], { encoding: 'utf8', env: { ...process.env, TF_CLI_CONFIG_FILE: '/dev/null' } });
     expect(fmt.stdout).toBe('');
     expect(fmt.status).toBe(0);
   });

@@ -7,12 +7,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Answers } from '../src/answers/schema.js';
 import { clouds, type CloudId } from '../src/catalog/index.js';
 import { answersWith, renderToDir, tempDir } from './helpers/render.js';
 import { backendOf, first, moduleCallProblems, parseTree, requiredProviders, resolve, secretProblems, strings, structureProblems, type Block, type TfDir } from '../src/check/terraform-hcl.js';
-import { cloudRules as rules } from './helpers/terraform-checks.js';
+import { cloudRules as rules, useTerraformKit } from './helpers/terraform-checks.js';
 import { kubectlKustomize, parseYamlDocs } from './helpers/validators.js';
 
 const MODULES = ['app-identity', 'cluster', 'deploy-role', 'github-oidc', 'network', 'registry', 'state-backend'];
@@ -34,41 +34,35 @@ describe.each(cells)('terraform piece: $label', ({ overrides }) => {
   const rule = rules[answers.cloud];
   const postgres = answers.database === 'postgres';
   const roots = ['terraform/bootstrap', ...ENVIRONMENTS.map((e) => `terraform/environments/${e}`)];
-  let out: { dir: string; files: Map<string, string> };
-  let dirs: Map<string, TfDir>;
-  const get = (dir: string): TfDir => dirs.get(dir) ?? expect.fail(`${dir} not rendered`);
-
-  beforeAll(async () => {
-    out = renderToDir(overrides, ['terraform']);
-    dirs = await parseTree(out.files);
-  });
+  const kit = useTerraformKit(overrides);
+  const { get } = kit;
 
   it('renders the modules, the bootstrap root and both environment roots, and every .tf and tfvars example parses', async () => {
     const expected = [...MODULES, ...(postgres ? ['database'] : [])].map((m) => `terraform/modules/${m}`);
-    expect([...dirs.keys()].sort()).toEqual([...expected, ...roots].sort());
-    expect([...dirs.values()].reduce((n, d) => n + d.files.length, 0)).toBe([...out.files.keys()].filter((p) => p.endsWith('.tf')).length);
-    for (const [path, src] of out.files) if (path.endsWith('.tfvars.example')) await expect(parse(path, src)).resolves.toBeTypeOf('object');
-    const ignored = out.files.get('terraform/.gitignore')?.split('\n') ?? [];
+    expect([...kit.dirs.keys()].sort()).toEqual([...expected, ...roots].sort());
+    expect([...kit.dirs.values()].reduce((n, d) => n + d.files.length, 0)).toBe([...kit.out.files.keys()].filter((p) => p.endsWith('.tf')).length);
+    for (const [path, src] of kit.out.files) if (path.endsWith('.tfvars.example')) await expect(parse(path, src)).resolves.toBeTypeOf('object');
+    const ignored = kit.out.files.get('terraform/.gitignore')?.split('\n') ?? [];
     expect(ignored).toEqual(expect.arrayContaining(['*.tfstate', '*.tfvars', '.terraform/']));
   });
 
   it('TF05: each module has main.tf, variables.tf, outputs.tf, versions.tf and a README.md listing its inputs and outputs', () => {
-    for (const [dir, config] of dirs) {
+    for (const [dir, config] of kit.dirs) {
       if (!dir.startsWith('terraform/modules/')) continue;
       expect(config.files.sort(), dir).toEqual(['main.tf', 'outputs.tf', 'variables.tf', 'versions.tf']);
-      const readme = out.files.get(`${dir}/README.md`) ?? expect.fail(`${dir}/README.md missing`);
+      const readme = kit.out.files.get(`${dir}/README.md`) ?? expect.fail(`${dir}/README.md missing`);
       for (const name of [...Object.keys(config.variables), ...Object.keys(config.outputs)]) expect(readme, `${dir} README`).toContain(`| \`${name}\` |`);
     }
   });
 
   it("TF01 + TF04: required_version, the catalog's pinned provider everywhere, typed and described variables, described outputs", () => {
-    expect([...dirs].flatMap(([dir, config]) => structureProblems(dir, config))).toEqual([]);
+    expect([...kit.dirs].flatMap(([dir, config]) => structureProblems(dir, config))).toEqual([]);
     const { name, source, version } = cloud.terraformProvider;
-    for (const [dir, config] of dirs) expect(requiredProviders(config), dir).toEqual({ [name]: { source, version } });
+    for (const [dir, config] of kit.dirs) expect(requiredProviders(config), dir).toEqual({ [name]: { source, version } });
   });
 
   it('module calls: sources exist, arguments are declared variables, required variables are passed, outputs exist', () => {
-    expect(moduleCallProblems(dirs)).toEqual([]);
+    expect(moduleCallProblems(kit.dirs)).toEqual([]);
     expect(Object.keys(get('terraform/bootstrap').modules).sort()).toEqual(['github_oidc', 'registry', 'state_backend']);
     for (const env of ENVIRONMENTS) {
       const calls = Object.keys(get(`terraform/environments/${env}`).modules).sort();
@@ -92,7 +86,7 @@ describe.each(cells)('terraform piece: $label', ({ overrides }) => {
   });
 
   it('TF03: no literal credentials or secrets, no password anywhere; secret outputs are sensitive', () => {
-    expect(secretProblems(dirs)).toEqual([]);
+    expect(secretProblems(kit.dirs)).toEqual([]);
     if (postgres) rule.database(get('terraform/modules/database'));
   });
 
@@ -106,7 +100,7 @@ describe.each(cells)('terraform piece: $label', ({ overrides }) => {
   });
 
   it('TF08: the database module exists only with postgres; production is deletion-protected, HA and keeps more backups', () => {
-    expect(out.files.has('terraform/modules/database/main.tf')).toBe(postgres);
+    expect(kit.out.files.has('terraform/modules/database/main.tf')).toBe(postgres);
     if (!postgres) return;
     const settings = (env: string) => {
       const root = get(`terraform/environments/${env}`);
@@ -121,7 +115,7 @@ describe.each(cells)('terraform piece: $label', ({ overrides }) => {
 
   it('TF09: every resource is tagged with app, environment and managed-by; the region default is the answer', () => {
     for (const root of roots) {
-      expect(rule.tagProblems(root, dirs), root).toEqual([]);
+      expect(rule.tagProblems(root, kit.dirs), root).toEqual([]);
       expect(get(root).variables[rule.regionVariable]?.default, root).toBe(answers.region);
     }
   });
@@ -140,7 +134,7 @@ describe.each(cells)('terraform piece: $label', ({ overrides }) => {
   });
 
   it.skipIf(!existsSync(terraformBin))('terraform fmt -check: rendered files are canonically formatted', () => {
-    const fmt = spawnSync(terraformBin, ['fmt', '-check', '-diff', '-recursive', join(out.dir, 'terraform')], { encoding: 'utf8' });
+    const fmt = spawnSync(terraformBin, ['fmt', '-check', '-diff', '-recursive', join(kit.out.dir, 'terraform')], { encoding: 'utf8' });
     expect(fmt.stdout).toBe('');
     expect(fmt.status).toBe(0);
   });

@@ -4,9 +4,38 @@
  * that `infra-kit check` runs now live).
  */
 import { posix } from 'node:path';
-import { expect } from 'vitest';
+import { beforeAll, expect } from 'vitest';
+import type { Answers } from '../../src/answers/schema.js';
 import type { CloudId } from '../../src/catalog/index.js';
-import { first, type Block, type TfDir } from '../../src/check/terraform-hcl.js';
+import { first, parseTree, type Block, type TfDir } from '../../src/check/terraform-hcl.js';
+import { renderToDir } from './render.js';
+
+/** The terraform piece rendered to a temp dir and parsed once per describe block (in its beforeAll). */
+export interface TerraformKit {
+  readonly out: { dir: string; files: Map<string, string> };
+  readonly dirs: Map<string, TfDir>;
+  /** The parsed folder, or a failed assertion naming it. */
+  get(dir: string): TfDir;
+}
+
+export function useTerraformKit(overrides: Partial<Answers>): TerraformKit {
+  let out: TerraformKit['out'] | undefined;
+  let dirs: TerraformKit['dirs'] | undefined;
+  beforeAll(async () => {
+    out = renderToDir(overrides, ['terraform']);
+    dirs = await parseTree(out.files);
+  });
+  const ready = <T,>(value: T | undefined): T => value ?? expect.fail('the terraform kit is read before its beforeAll ran');
+  return {
+    get out() {
+      return ready(out);
+    },
+    get dirs() {
+      return ready(dirs);
+    },
+    get: (dir) => ready(dirs).get(dir) ?? expect.fail(`${dir} not rendered`),
+  };
+}
 
 // ---------- per-cloud expectations (test-only: they assert with vitest's expect) ----------
 
