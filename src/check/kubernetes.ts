@@ -101,33 +101,54 @@ async function load(repo: Repo, kubectl: string): Promise<KubeLoad> {
   const overlays = [...dirs].filter(([dir]) => !components.has(dir) && !referenced.has(dir));
   // A Component no kustomization uses is added at deploy time (CI's migration Job) or opt-in (monitoring):
   // build it the way it is used, on top of an overlay (production's, if there is one), and report only the
-  // objects it adds.
+  // objects it adds. All such Components go into one build (one kubectl run less each); the origin annotations
+  // kustomize writes tell which Component added what. A combined build that fails is retried one by one, so
+  // the error names its Component.
   const extras = [...dirs].filter(([dir]) => components.has(dir) && !referenced.has(dir));
   // Hosts are app overlays (an `overlays/` folder) before other roots such as `kubernetes/argocd`.
   const byPreference = [...overlays.filter(([dir]) => /(^|\/)overlays\//.test(dir)), ...overlays];
   const host = byPreference.find(([dir]) => !NON_PRODUCTION.test(dir)) ?? byPreference[0];
-  const jobs = [...overlays.map(([dir, file]) => ({ dir, file, on: '' })), ...(host ? extras.map(([dir, file]) => ({ dir, file, on: host[0] })) : [])];
   const tree = treeKey(repo, parsed);
-  // The Component gets the overlay's image tags too, as the deploy-time kustomization pins them for both.
+  // The Components get the overlay's image tags too, as the deploy-time kustomization pins them for both.
   const images = (on: string): unknown => (parsed.find(([d]) => d === on)?.[1] as Obj | undefined)?.images ?? [];
-  const built = await Promise.all(jobs.map((j) => cachedBuild(kubectl, repo.root, j.dir, tree, j.on && JSON.stringify({ on: j.on, images: images(j.on) })).then((r) => ({ ...j, ...r }))));
+  const run = (job: Job): Promise<Job & Built> => cachedBuild(kubectl, repo.root, job, tree, images(job.on)).then((r) => ({ ...job, ...r }));
+  const jobs: Job[] = overlays.map(([dir, file]) => ({ dirs: [dir], files: [file], on: '' }));
+  if (host && extras.length > 0) jobs.push({ dirs: extras.map(([dir]) => dir), files: extras.map(([, file]) => file), on: host[0] });
+  const built = (
+    await Promise.all(
+      jobs.map(async (job) => {
+        const b = await run(job);
+        return b.error === undefined || job.dirs.length === 1 ? [b] : Promise.all(job.dirs.map((dir, i) => run({ dirs: [dir], files: [job.files[i]!], on: job.on })));
+      }),
+    )
+  ).flat();
   const units: KubeUnit[] = [];
   const key = (o: Obj): string => `${String(o.kind)}/${String(o.metadata?.namespace)}/${String(o.metadata?.name)}`;
   const own = new Map<string, Set<string>>();
   for (const b of built) {
     if (b.missing) continue;
-    if (b.error !== undefined) findings.push({ file: b.file, line: 0, rule: 'K-SYNTAX', message: `kubectl kustomize ${b.on ? `${b.on} + ${b.dir}` : b.dir}: ${b.error}` });
-    else {
-      const objects = YAML.parseAllDocuments(b.out).map((d) => d.toJS() as unknown).filter(isObject);
-      const production = !NON_PRODUCTION.test(b.on || b.dir);
-      if (!b.on) own.set(b.dir, new Set(objects.map(key)));
-      const base = own.get(b.on);
-      if (b.on && !base) continue;
-      const report = base ? new Set(objects.filter((o) => !base.has(key(o)))) : undefined;
-      units.push({ overlay: b.file, objects, where: new Map(), production: () => production, ...(report ? { report } : {}) });
+    if (b.error !== undefined) {
+      findings.push({ file: b.files[0]!, line: 0, rule: 'K-SYNTAX', message: `kubectl kustomize ${b.on ? `${b.on} + ${b.dirs[0]!}` : b.dirs[0]!}: ${b.error}` });
+      continue;
+    }
+    const objects = YAML.parseAllDocuments(b.out).map((d) => d.toJS() as unknown).filter(isObject);
+    const production = !NON_PRODUCTION.test(b.on || b.dirs[0]!);
+    if (!b.on) {
+      own.set(b.dirs[0]!, new Set(objects.map(key)));
+      units.push({ overlay: b.files[0]!, objects, where: new Map(), production: () => production });
+      continue;
+    }
+    const base = own.get(b.on);
+    if (!base) continue;
+    const origin = new Map(objects.map((o) => [o, takeOrigin(o, b.from, repo.root)]));
+    const added = objects.filter((o) => !base.has(key(o)));
+    for (const [i, dir] of b.dirs.entries()) {
+      // Added objects whose origin is in no Component (none expected) count as the first one's.
+      const mine = added.filter((o) => inDir(origin.get(o), dir) || (i === 0 && !b.dirs.some((d) => inDir(origin.get(o), d))));
+      units.push({ overlay: b.files[i]!, objects, where: new Map(), production: () => production, report: new Set(mine) });
     }
   }
-  const missing = new Set(built.filter((b) => b.missing).map((b) => b.dir)).size;
+  const missing = new Set(built.filter((b) => b.missing).flatMap((b) => b.dirs)).size;
   const skipped = missing > 0 ? `${kubectl} (not on PATH: ${missing} kustomize dir${missing === 1 ? '' : 's'} not built or checked)` : undefined;
 
   // Plain manifests: every YAML file outside the kustomize dirs whose documents are Kubernetes objects.
@@ -153,7 +174,36 @@ const isObject = (v: unknown): v is Obj => !!v && typeof v === 'object' && typeo
 /** Classifies a YAML file (templated Helm files and other YAML are left alone); the rules read the parsed objects. */
 const looksLikeManifest = (text: string): boolean => /^apiVersion:/m.test(text) && /^kind:/m.test(text) && !text.includes('{{');
 
-type Built = { out: string; error?: string; missing?: boolean };
+/**
+ * A build is a short run that allocates a lot (kustomize parses its built-in OpenAPI document for every
+ * strategic-merge patch): Go's collector costs a third of it. Off, with a memory ceiling that turns it back on.
+ */
+const GO_SHORT_RUN = { GOGC: 'off', GOMEMLIMIT: '512MiB' };
+
+/** One kubectl run: an overlay alone (`on` empty), or Components built on top of overlay `on`. */
+interface Job {
+  readonly dirs: readonly string[];
+  /** Each dir's kustomization file (findings point there). */
+  readonly files: readonly string[];
+  readonly on: string;
+}
+/** kubectl's output, or its error; `from` is the folder the origin annotations' paths are relative to. */
+type Built = { out: string; from: string; error?: string; missing?: boolean };
+const ORIGIN = 'config.kubernetes.io/origin';
+
+/** The repo path a wrapped build's object came from (its origin annotation, then removed), if it has one. */
+function takeOrigin(o: Obj, from: string, root: string): string | undefined {
+  const annotations = o.metadata?.annotations as Record<string, unknown> | undefined;
+  const text = annotations?.[ORIGIN];
+  if (typeof text !== 'string') return undefined;
+  delete annotations![ORIGIN];
+  if (Object.keys(annotations!).length === 0) delete o.metadata!.annotations;
+  // `path: <resource file>`, or for a generated object `configuredIn: <kustomization file>`.
+  const path = /^(?:path|configuredIn): (.+)$/m.exec(text)?.[1]?.trim().replace(/^(['"])(.*)\1$/, '$2');
+  return path === undefined ? undefined : relative(root, join(from, path)).split(sep).join('/');
+}
+const inDir = (path: string | undefined, dir: string): boolean => path !== undefined && path.startsWith(`${dir}/`);
+
 const builds = new Map<string, Promise<Built>>();
 const REMOTE = /:\/\/|^(github\.com|gitlab\.com|git@)|\?ref=/;
 
@@ -179,38 +229,39 @@ function treeKey(repo: Repo, kustomizations: [string, unknown][]): string | unde
   return hash.digest('hex');
 }
 
-function cachedBuild(kubectl: string, root: string, dir: string, tree: string | undefined, wrap: string): Promise<Built> {
-  if (tree === undefined) return build(kubectl, root, dir, wrap);
-  const key = `${kubectl}\0${tree}\0${dir}\0${wrap}`;
+function cachedBuild(kubectl: string, root: string, job: Job, tree: string | undefined, images: unknown): Promise<Built> {
+  if (tree === undefined) return build(kubectl, root, job, images);
+  const key = `${kubectl}\0${tree}\0${JSON.stringify([job.dirs, job.on, job.on ? images : null])}`;
   let built = builds.get(key);
   if (!built) {
-    builds.set(key, (built = build(kubectl, root, dir, wrap)));
+    builds.set(key, (built = build(kubectl, root, job, images)));
     if (builds.size > 256) builds.delete(builds.keys().next().value!);
   }
   return built;
 }
 
 /**
- * `kubectl kustomize dir`, or with `wrap` ({on, images} as JSON): a throwaway kustomization (outside the repo)
- * of overlay `on` plus Component `dir`, with the overlay's `images`.
+ * `kubectl kustomize dir`, or for Components on an overlay: a throwaway kustomization (outside the repo) of
+ * the overlay plus the Components, with the overlay's `images`, that records each object's origin.
  */
-function build(kubectl: string, root: string, dir: string, wrap: string): Promise<Built> {
-  const wrapper = wrap ? mkdtempSync(join(tmpdir(), 'infra-kit-kustomize-')) : undefined;
+function build(kubectl: string, root: string, job: Job, images: unknown): Promise<Built> {
+  const wrapper = job.on ? mkdtempSync(join(tmpdir(), 'infra-kit-kustomize-')) : undefined;
   const rel = (d: string): string => relative(wrapper!, join(root, d)).split(sep).join('/');
   if (wrapper) {
-    const { on, images } = JSON.parse(wrap) as { on: string; images: unknown };
-    const k = { kind: 'Kustomization', resources: [rel(on)], components: [rel(dir)], images };
+    const k = { kind: 'Kustomization', resources: [rel(job.on)], components: job.dirs.map(rel), images, buildMetadata: ['originAnnotations'] };
     writeFileSync(join(wrapper, 'kustomization.yaml'), JSON.stringify(k));
   }
   return new Promise((resolve) => {
-    execFile(kubectl, ['kustomize', wrapper ?? join(root, dir)], { maxBuffer: 64 * 1024 * 1024, timeout: 120_000 }, (error, stdout, stderr) => {
+    const env = { ...process.env, ...GO_SHORT_RUN };
+    execFile(kubectl, ['kustomize', wrapper ?? join(root, job.dirs[0]!)], { maxBuffer: 64 * 1024 * 1024, timeout: 120_000, env }, (error, stdout, stderr) => {
       if (wrapper) rmSync(wrapper, { recursive: true, force: true });
-      if (!error) return resolve({ out: stdout });
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return resolve({ out: '', missing: true });
+      const from = wrapper ?? root;
+      if (!error) return resolve({ out: stdout, from });
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return resolve({ out: '', from, missing: true });
       // kubectl logs `… "command failed" err="<message>"`: keep the message, with repo paths made relative.
       const text = String(stderr || error.message);
       const line = /err="(.*)"/.exec(text)?.[1] ?? text.split('\n').find((l) => l.trim() !== '') ?? 'failed';
-      resolve({ out: '', error: line.split(`${root}/`).join('').split(wrapper ? `${rel('.')}/` : `${root}/`).join('') });
+      resolve({ out: '', from, error: line.split(`${root}/`).join('').split(wrapper ? `${rel('.')}/` : `${root}/`).join('') });
     });
   });
 }

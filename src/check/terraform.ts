@@ -150,19 +150,21 @@ function lineOf(src: string, block: readonly string[]): number {
 /** Whether a file's content is canonical, as terraform fmt said: each distinct content is asked once per process. */
 const canonical = new Map<string, boolean>();
 
-function fmtCheck(repo: Repo, files: string[]): Promise<Finding[]> {
+/** `terraform fmt -check` on `files`; 'unparsable' when one of them does not parse (exit 2: fmt then lists nothing). */
+function fmtCheck(repo: Repo, files: string[]): Promise<Finding[] | 'unparsable'> {
   const finding = (file: string): Finding => ({ file, line: 0, rule: 'TF-FMT', message: 'not in canonical format (terraform fmt)' });
   const ask = files.filter((f) => !canonical.has(repo.read(f)));
   const known = files.filter((f) => canonical.get(repo.read(f)) === false).map(finding);
   if (ask.length === 0) return Promise.resolve(known);
   return new Promise((done) => {
     execFile('terraform', ['fmt', '-check', '-list=true', '-no-color', ...ask.map((f) => `./${f}`)], { cwd: repo.root, timeout: 60_000 }, (error, stdout) => {
-      // Not on PATH: the report says fmt did not run. Exit 2 is a syntax error, already a TF-SYNTAX finding.
+      // Not on PATH: the report says fmt did not run.
       const code: unknown = (error as { code?: unknown } | null)?.code;
       if (code === 'ENOENT') {
         repo.skip(`terraform (not on PATH: fmt -check not run on ${files.length} .tf files)`);
         return done([]);
       }
+      if (code === 2) return done('unparsable');
       const listed = new Set(stdout.split('\n').map((l) => posix.normalize(l.trim())).filter((l) => l !== '.'));
       if (code === undefined || code === 3) for (const f of ask) canonical.set(repo.read(f), !listed.has(f));
       if (canonical.size > 5000) canonical.clear();
@@ -178,13 +180,14 @@ export const terraformChecker: Checker = {
     const paths = repo.files.filter((f) => f.endsWith('.tf'));
     if (paths.length === 0) return [];
     const findings: Finding[] = [];
+    // fmt runs while the HCL parses; it is asked again, about the files that parse, only if one does not.
+    const early = fmtCheck(repo, paths);
     const dirs = await parseTree(new Map(paths.map((p) => [p, repo.read(p)])), (file, message) => {
       const pos = /:(\d+),\d+/.exec(message);
       findings.push({ file, line: pos ? Number(pos[1]) : 0, rule: 'TF-SYNTAX', message: message.replace(/^parse config: \[|\]$/g, '').replace(/^\S+:\d+,[\d-]+: /, '').split('\n')[0]! });
     });
-    // terraform fmt lists nothing when one file does not parse: give it the files that do.
     const bad = new Set(findings.map((f) => f.file));
-    const fmt = fmtCheck(repo, paths.filter((p) => !bad.has(p)));
+    const fmt = early.then((first) => (first === 'unparsable' ? fmtCheck(repo, paths.filter((p) => !bad.has(p))) : first)).then((f) => (f === 'unparsable' ? [] : f));
     const at = (dir: string, rule: string, message: string, block?: readonly string[]): void => {
       const c = dirs.get(dir)!;
       const main = c.files.includes('main.tf') ? 'main.tf' : c.files[0]!;

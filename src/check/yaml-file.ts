@@ -2,7 +2,7 @@
  * YAML for checkers that report file:line: the parsed value plus the source line of any key, from yaml's own
  * AST (never a regex over the text). Shared by the compose, GitHub Actions and GitLab CI checkers.
  */
-import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 
 export type YamlPath = readonly (string | number)[];
 
@@ -14,10 +14,24 @@ export interface YamlFile {
   line(path: YamlPath): number;
 }
 
+/**
+ * Parsed documents by source text: several checkers read one file (compose, CI and consistency), and the tests
+ * check many copies of one kit. Callers get their own `toJS()` value; the shared document is only read.
+ */
+const documents = new Map<string, { doc: Document.Parsed; counter: LineCounter }>();
+function parsed(src: string): { doc: Document.Parsed; counter: LineCounter } {
+  let entry = documents.get(src);
+  if (!entry) {
+    const counter = new LineCounter();
+    // merge: compose files and pipelines use YAML 1.1 `<<: *anchor` merge keys.
+    documents.set(src, (entry = { doc: parseDocument(src, { lineCounter: counter, merge: true, prettyErrors: false }), counter }));
+    if (documents.size > 500) documents.delete(documents.keys().next().value!);
+  }
+  return entry;
+}
+
 export function parseYamlFile(src: string): YamlFile {
-  const counter = new LineCounter();
-  // merge: compose files and pipelines use YAML 1.1 `<<: *anchor` merge keys.
-  const doc = parseDocument(src, { lineCounter: counter, merge: true, prettyErrors: false });
+  const { doc, counter } = parsed(src);
   const at = (offset: number) => counter.linePos(offset).line;
   const errors = doc.errors.map((e) => ({ line: at(e.pos[0]), message: e.message.split('\n')[0]! }));
   let value: unknown;
