@@ -3,16 +3,19 @@
  * no finding, failing samples that each trigger one rule only, and every declared rule covered.
  */
 import fc from 'fast-check';
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { consistencyChecker } from '../src/check/consistency.js';
-import { kubernetesChecker, kubernetesCheckerWith } from '../src/check/kubernetes.js';
+import { kubernetesChecker, kubernetesCheckerWith, loadKubernetes, type Obj } from '../src/check/kubernetes.js';
+import { describe as describeObject } from '../src/check/kubernetes-rules.js';
 import { openRepo } from '../src/check/run.js';
 import { terraformChecker } from '../src/check/terraform.js';
 import type { Checker } from '../src/check/types.js';
+import { renderToDir } from './helpers/render.js';
 import { findings, repoWith } from './helpers/rule-samples.js';
 import { hasCommand } from './helpers/validators.js';
 
@@ -179,14 +182,38 @@ ${LABELS.replace(/^/gm, '    ')}
     // Two such Components are built together (one kubectl run); each finding names the Component that added the object.
     const seed = { 'k8s/components/seed/kustomization.yaml': withJob['k8s/components/migrate/kustomization.yaml'], 'k8s/components/seed/job.yaml': JOB.replace('api-migrate', 'api-seed').replace('name: migrate', 'name: seed') };
     const both = { ...withJob, ...seed, 'k8s/components/seed/job.yaml': seed['k8s/components/seed/job.yaml'].replace('memory: 128Mi', 'cpu: 1') };
-    expect(await findings(kubernetesChecker, both)).toEqual([
-      { file: 'k8s/components/seed/kustomization.yaml', line: 0, rule: 'K03', message: 'Job/api-seed: container seed: missing cpu/memory requests or memory limit' },
-    ]);
+    const seedFinding = [{ file: 'k8s/components/seed/kustomization.yaml', line: 0, rule: 'K03', message: 'Job/api-seed: container seed: missing cpu/memory requests or memory limit' }];
+    expect(await findings(kubernetesChecker, both)).toEqual(seedFinding);
+    // The same tree in another folder reuses that build (per process): its origins still lead into this repo.
+    expect(await findings(kubernetesChecker, both)).toEqual(seedFinding);
+    // A Component that patches the overlay cannot share the overlay's build: the overlay is checked as it is.
+    const patch = '  - patch: |-\n      - op: replace\n        path: /spec/template/spec/containers/0/securityContext/allowPrivilegeEscalation\n        value: true\n    target:\n      kind: Deployment\n';
+    const patching = { ...withJob, 'k8s/components/debug/kustomization.yaml': `apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches:\n${patch}` };
+    expect(await findings(kubernetesChecker, patching)).toEqual([]);
     // Components that cannot be combined (both add Job/api-migrate) are built one by one: each is still checked.
     const clash = { ...escalating, ...seed, 'k8s/components/seed/job.yaml': JOB };
     expect(await findings(kubernetesChecker, clash)).toEqual([
       { file: 'k8s/components/migrate/kustomization.yaml', line: 0, rule: 'K02', message: 'Job/api-migrate: container migrate: allowPrivilegeEscalation is not false' },
     ]);
+  });
+
+  it.skipIf(!kubectl)('a rendered kit: one build serves the production overlay and its deploy-time Components, the overlay exactly as kubectl builds it alone', async () => {
+    const monitoring = 'kubernetes/components/monitoring/kustomization.yaml: PrometheusRule/demo-app, ServiceMonitor/demo-app';
+    const cells = [
+      // The migration Job is deploy-time under CI deploys; under GitOps an overlay includes it (an Argo CD hook).
+      { cell: { database: 'postgres' as const }, extras: ['kubernetes/components/migrate/kustomization.yaml: Job/demo-app-migrate', monitoring] },
+      { cell: { database: 'postgres' as const, gitops: 'argocd' as const, repoUrl: 'https://github.com/acme/shop.git' }, extras: [monitoring] },
+    ];
+    for (const { cell, extras } of cells) {
+      const { dir } = renderToDir(cell);
+      const units = (await loadKubernetes(openRepo(dir))).units;
+      const alone = (overlay: string) => YAML.parseAllDocuments(execFileSync('kubectl', ['kustomize', join(dir, overlay)], { encoding: 'utf8' })).map((d) => d.toJS() as Obj);
+      for (const env of ['staging', 'production']) {
+        expect(units.find((u) => u.overlay === `kubernetes/overlays/${env}/kustomization.yaml`)?.objects, `${env} ${JSON.stringify(cell)}`).toEqual(alone(`kubernetes/overlays/${env}`));
+      }
+      const added = units.filter((u) => u.report).map((u) => `${u.overlay}: ${[...u.report!].map(describeObject).join(', ')}`);
+      expect(added, JSON.stringify(cell)).toEqual(extras);
+    }
   });
 
   it('without kubectl: nothing reported for the kustomize dirs, and the report says they were not checked', async () => {

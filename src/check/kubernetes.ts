@@ -101,27 +101,30 @@ async function load(repo: Repo, kubectl: string): Promise<KubeLoad> {
   const overlays = [...dirs].filter(([dir]) => !components.has(dir) && !referenced.has(dir));
   // A Component no kustomization uses is added at deploy time (CI's migration Job) or opt-in (monitoring):
   // build it the way it is used, on top of an overlay (production's, if there is one), and report only the
-  // objects it adds. All such Components go into one build (one kubectl run less each); the origin annotations
-  // kustomize writes tell which Component added what. A combined build that fails is retried one by one, so
-  // the error names its Component.
+  // objects it adds. All such Components go into one build, with the origin annotations kustomize writes to
+  // tell which Component added what; when they only add resources of their own folder, that build is also the
+  // overlay's (its objects are the ones from elsewhere): one kubectl run instead of 1 + N. A combined build
+  // that fails is split up, down to one Component, so the error names its culprit.
   const extras = [...dirs].filter(([dir]) => components.has(dir) && !referenced.has(dir));
   // Hosts are app overlays (an `overlays/` folder) before other roots such as `kubernetes/argocd`.
   const byPreference = [...overlays.filter(([dir]) => /(^|\/)overlays\//.test(dir)), ...overlays];
   const host = byPreference.find(([dir]) => !NON_PRODUCTION.test(dir)) ?? byPreference[0];
   const tree = treeKey(repo, parsed);
+  const kustomization = (dir: string): Obj | undefined => parsed.find(([d]) => d === dir)?.[1] as Obj | undefined;
   // The Components get the overlay's image tags too, as the deploy-time kustomization pins them for both.
-  const images = (on: string): unknown => (parsed.find(([d]) => d === on)?.[1] as Obj | undefined)?.images ?? [];
+  const images = (on: string): unknown => kustomization(on)?.images ?? [];
   const run = (job: Job): Promise<Job & Built> => cachedBuild(kubectl, repo.root, job, tree, images(job.on)).then((r) => ({ ...job, ...r }));
-  const jobs: Job[] = overlays.map(([dir, file]) => ({ dirs: [dir], files: [file], on: '' }));
-  if (host && extras.length > 0) jobs.push({ dirs: extras.map(([dir]) => dir), files: extras.map(([, file]) => file), on: host[0] });
-  const built = (
-    await Promise.all(
-      jobs.map(async (job) => {
-        const b = await run(job);
-        return b.error === undefined || job.dirs.length === 1 ? [b] : Promise.all(job.dirs.map((dir, i) => run({ dirs: [dir], files: [job.files[i]!], on: job.on })));
-      }),
-    )
-  ).flat();
+  const attempt = async (job: Job): Promise<(Job & Built)[]> => {
+    const b = await run(job);
+    if (b.error === undefined || b.missing) return [b];
+    if (job.withHost) return (await Promise.all([attempt({ dirs: [job.on], files: [dirs.get(job.on)!], on: '' }), attempt({ ...job, withHost: false })])).flat();
+    if (job.dirs.length > 1) return (await Promise.all(job.dirs.map((dir, i) => attempt({ dirs: [dir], files: [job.files[i]!], on: job.on })))).flat();
+    return [b];
+  };
+  const withHost = extras.length > 0 && extras.every(([dir]) => onlyOwnResources(kustomization(dir)));
+  const jobs: Job[] = overlays.filter(([dir]) => !(withHost && dir === host?.[0])).map(([dir, file]) => ({ dirs: [dir], files: [file], on: '' }));
+  if (host && extras.length > 0) jobs.push({ dirs: extras.map(([dir]) => dir), files: extras.map(([, file]) => file), on: host[0], withHost });
+  const built = (await Promise.all(jobs.map(attempt))).flat();
   const units: KubeUnit[] = [];
   const key = (o: Obj): string => `${String(o.kind)}/${String(o.metadata?.namespace)}/${String(o.metadata?.name)}`;
   const own = new Map<string, Set<string>>();
@@ -138,13 +141,19 @@ async function load(repo: Repo, kubectl: string): Promise<KubeLoad> {
       units.push({ overlay: b.files[0]!, objects, where: new Map(), production: () => production });
       continue;
     }
+    const origin = new Map(objects.map((o) => [o, takeOrigin(o, b.from, b.root)]));
+    const fromComponent = (o: Obj): boolean => b.dirs.some((d) => inDir(origin.get(o), d));
+    if (b.withHost) {
+      const overlay = objects.filter((o) => !fromComponent(o));
+      own.set(b.on, new Set(overlay.map(key)));
+      units.push({ overlay: dirs.get(b.on)!, objects: overlay, where: new Map(), production: () => production });
+    }
     const base = own.get(b.on);
     if (!base) continue;
-    const origin = new Map(objects.map((o) => [o, takeOrigin(o, b.from, repo.root)]));
     const added = objects.filter((o) => !base.has(key(o)));
     for (const [i, dir] of b.dirs.entries()) {
       // Added objects whose origin is in no Component (none expected) count as the first one's.
-      const mine = added.filter((o) => inDir(origin.get(o), dir) || (i === 0 && !b.dirs.some((d) => inDir(origin.get(o), d))));
+      const mine = added.filter((o) => inDir(origin.get(o), dir) || (i === 0 && !fromComponent(o)));
       units.push({ overlay: b.files[i]!, objects, where: new Map(), production: () => production, report: new Set(mine) });
     }
   }
@@ -186,9 +195,14 @@ interface Job {
   /** Each dir's kustomization file (findings point there). */
   readonly files: readonly string[];
   readonly on: string;
+  /** The build is also overlay `on`'s own (its Components only add resources: see onlyOwnResources). */
+  readonly withHost?: boolean;
 }
-/** kubectl's output, or its error; `from` is the folder the origin annotations' paths are relative to. */
-type Built = { out: string; from: string; error?: string; missing?: boolean };
+/**
+ * kubectl's output, or its error. Origin annotations' paths are relative to `from`, and lead into `root`, the
+ * repo it was built for: a build shared by identical trees (cachedBuild) resolves them against its own root.
+ */
+type Built = { out: string; from: string; root: string; error?: string; missing?: boolean };
 const ORIGIN = 'config.kubernetes.io/origin';
 
 /** The repo path a wrapped build's object came from (its origin annotation, then removed), if it has one. */
@@ -202,6 +216,9 @@ function takeOrigin(o: Obj, from: string, root: string): string | undefined {
   const path = /^(?:path|configuredIn): (.+)$/m.exec(text)?.[1]?.trim().replace(/^(['"])(.*)\1$/, '$2');
   return path === undefined ? undefined : relative(root, join(from, path)).split(sep).join('/');
 }
+/** A Component that only adds resources from its own folder: it changes nothing of the overlay it is built on. */
+const onlyOwnResources = (k: Obj | undefined): boolean =>
+  !!k && Object.keys(k).every((f) => ['apiVersion', 'kind', 'resources'].includes(f)) && list(k.resources).every((r) => !REMOTE.test(r) && !r.startsWith('/') && !posix.normalize(r).startsWith('..'));
 const inDir = (path: string | undefined, dir: string): boolean => path !== undefined && path.startsWith(`${dir}/`);
 
 const builds = new Map<string, Promise<Built>>();
@@ -256,12 +273,12 @@ function build(kubectl: string, root: string, job: Job, images: unknown): Promis
     execFile(kubectl, ['kustomize', wrapper ?? join(root, job.dirs[0]!)], { maxBuffer: 64 * 1024 * 1024, timeout: 120_000, env }, (error, stdout, stderr) => {
       if (wrapper) rmSync(wrapper, { recursive: true, force: true });
       const from = wrapper ?? root;
-      if (!error) return resolve({ out: stdout, from });
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return resolve({ out: '', from, missing: true });
+      if (!error) return resolve({ out: stdout, from, root });
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return resolve({ out: '', from, root, missing: true });
       // kubectl logs `… "command failed" err="<message>"`: keep the message, with repo paths made relative.
       const text = String(stderr || error.message);
       const line = /err="(.*)"/.exec(text)?.[1] ?? text.split('\n').find((l) => l.trim() !== '') ?? 'failed';
-      resolve({ out: '', from, error: line.split(`${root}/`).join('').split(wrapper ? `${rel('.')}/` : `${root}/`).join('') });
+      resolve({ out: '', from, root, error: line.split(`${root}/`).join('').split(wrapper ? `${rel('.')}/` : `${root}/`).join('') });
     });
   });
 }
