@@ -91,7 +91,8 @@ async function checkRepo(repo: Repo): Promise<CheckReport> {
     }
   }
   graded.sort((a, b) => (a.file === b.file ? a.line - b.line || (a.rule < b.rule ? -1 : 1) : a.file < b.file ? -1 : 1));
-  const skipped = [...repo.skipped];
+  // Checkers add to it as they finish, in whatever order they run: sorted, the report is the same every time.
+  const skipped = [...repo.skipped].sort();
   return { findings: graded, checked: repo.files.length, must: graded.filter((f) => f.level === 'MUST').length, ...(skipped.length > 0 ? { skipped } : {}) };
 }
 

@@ -1,9 +1,10 @@
 /**
- * Terraform on the HCL parsed by @cdktf/hcl2json (loaded lazily): the directory model Terraform itself uses
+ * Terraform on the parsed HCL (hcl-fast.ts, else @cdktf/hcl2json): the directory model Terraform itself uses
  * (every .tf of a dir merged), module wiring, secrets and structure (TF01, TF03, TF04). Each problem names
  * its directory and, when it has one, the block it is about so that `check` can point at file:line.
  */
 import { posix } from 'node:path';
+import { parseHclFast, Unsupported } from './hcl-fast.js';
 
 export type Block = Record<string, unknown>;
 
@@ -35,14 +36,26 @@ export interface TfProblem {
 const blocksByName = (section: unknown): [string, Block][] =>
   Object.entries((section ?? {}) as Record<string, Block[]>).map(([name, blocks]) => [name, blocks[0]!]);
 
-/** hcl2json results by path and source: a process checking many copies of one file parses it once. */
+/**
+ * Parsed files by path and source: a process checking many copies of one file parses it once. hcl-fast.ts reads
+ * the common subset of HCL in a few ms; any other file goes to HashiCorp's parser (@cdktf/hcl2json, Go compiled to
+ * wasm, loaded only then), whose verdict and messages stand.
+ */
 const parsed = new Map<string, Promise<Record<string, unknown>>>();
 async function parseFile(path: string, src: string): Promise<Record<string, unknown>> {
   const key = `${path}\0${src}`;
   let json = parsed.get(key);
   if (!json) {
-    const { parse } = await import('@cdktf/hcl2json');
-    parsed.set(key, (json = parse(path, src) as Promise<Record<string, unknown>>));
+    json = (async () => {
+      try {
+        return parseHclFast(src);
+      } catch (error) {
+        if (!(error instanceof Unsupported)) throw error;
+        const { parse } = await import('@cdktf/hcl2json');
+        return (await parse(path, src)) as Record<string, unknown>;
+      }
+    })();
+    parsed.set(key, json);
     if (parsed.size > 2000) parsed.delete(parsed.keys().next().value!);
   }
   // A copy: callers may keep what they read, never change the cached tree.
@@ -52,8 +65,7 @@ async function parseFile(path: string, src: string): Promise<Record<string, unkn
 /** Parse every .tf of `files` (path → source). A file that does not parse goes to `onError`, or throws without it. */
 export async function parseTree(files: Map<string, string>, onError?: (path: string, message: string) => void): Promise<Map<string, TfDir>> {
   const dirs = new Map<string, TfDir>();
-  // All at once: the parser is Go compiled to wasm, whose scheduler waits on timers between calls; in flight
-  // together, a full kit's ~50 files parse in about half the time. Results are then used in file order.
+  // All at once (files that need HashiCorp's parser are then in flight together); used in file order.
   const tf = [...files].filter(([path]) => path.endsWith('.tf'));
   const results = await Promise.all(tf.map(([path, src]) => parseFile(path, src).then((json) => ({ json }), (error: unknown) => ({ error }))));
   for (const [i, [path]] of tf.entries()) {

@@ -1,7 +1,7 @@
 /**
- * Terraform (HARDENING TF01–TF08): every .tf parsed with @cdktf/hcl2json (lazily), module calls checked
- * against the modules they call, then the structural rules on the parsed HCL; `terraform fmt -check` when the
- * binary is on PATH. Only literal values fail a rule: an expression (`var.x`) is the module's caller's business.
+ * Terraform (HARDENING TF01–TF08): every .tf parsed (terraform-hcl.ts: hcl-fast.ts, else @cdktf/hcl2json), module
+ * calls checked against the modules they call, then the structural rules on the parsed HCL; `terraform fmt -check`
+ * when the binary is on PATH. Only literal values fail a rule: an expression (`var.x`) is the module's caller's business.
  */
 import { execFile } from 'node:child_process';
 import { posix } from 'node:path';

@@ -1,0 +1,745 @@
+/**
+ * A fast path for the Terraform files `check` reads: the common subset of HCL's native syntax parsed straight into
+ * the JSON shape of hcl2json (github.com/tmccombs/hcl2json), which the rules read: blocks nested by type and labels
+ * into arrays of bodies; literals, strings, heredocs, tuples and objects as values; any other expression as
+ * `${<source>}`. It exists for speed alone: HashiCorp's parser compiled from Go to wasm (@cdktf/hcl2json) needs
+ * ~200 ms of CPU to start and read a kit's ~50 files, a third of a cold `check`; this needs a few ms.
+ *
+ * It is partial on purpose. Whatever it does not fully understand (template directives, strip markers, CRLF, a
+ * construct that might be invalid) throws Unsupported, and terraform-hcl.ts hands that file to HashiCorp's
+ * parser, whose verdict stands: syntax errors are always reported from there. test/hcl-fast.test.ts holds the
+ * output to hcl2json's, byte for byte, on every .tf the templates render, an edge-case corpus and generated files.
+ */
+
+export type HclValue = string | number | boolean | null | HclValue[] | { [key: string]: HclValue };
+export type HclBody = { [key: string]: HclValue };
+
+/** Not (certainly) in the subset: ask HashiCorp's parser. */
+export class Unsupported extends Error {}
+
+const IDENT = /[A-Za-z_][A-Za-z0-9_-]*/y;
+const NUMBER = /^\d+(\.\d+)?$/;
+const OPEN: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
+
+/** One .tf file as hcl2json prints it; throws Unsupported for anything outside the subset. */
+export function parseHclFast(src: string): HclBody {
+  if (src.includes('\r')) throw new Unsupported('CR line endings');
+  const p = new FastParser(src);
+  const body = p.body(false);
+  return sortKeys(body) as HclBody;
+}
+
+/** Keys in hcl2json's order (Go's encoding/json sorts them), so that anything iterating a body sees the same order. */
+function sortKeys(v: HclValue): HclValue {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v === null || typeof v !== 'object') return v;
+  return Object.fromEntries(
+    Object.keys(v)
+      .sort()
+      .map((k) => [k, sortKeys(v[k]!)]),
+  );
+}
+
+/** hcl2json re-escapes `${` and `%{` that came from literal text. */
+const escapeLiteral = (s: string): string => s.replaceAll('${', () => '$${').replaceAll('%{', () => '%%{');
+
+function fail(why: string): never {
+  throw new Unsupported(why);
+}
+
+class FastParser {
+  private i = 0;
+  constructor(private readonly s: string) {}
+
+  // ---------- trivia ----------
+
+  private spaces(): void {
+    while (this.s[this.i] === ' ' || this.s[this.i] === '\t') this.i++;
+  }
+
+  /** A comment at i (`#`, `//`, `/* *\/`): skipped, true. A line comment stops before its newline. */
+  private comment(): boolean {
+    const { s, i } = this;
+    if (s[i] === '#' || (s[i] === '/' && s[i + 1] === '/')) {
+      const nl = s.indexOf('\n', i);
+      this.i = nl < 0 ? s.length : nl;
+      return true;
+    }
+    if (s[i] === '/' && s[i + 1] === '*') {
+      const end = s.indexOf('*/', i + 2);
+      if (end < 0) fail('unclosed comment');
+      this.i = end + 2;
+      return true;
+    }
+    return false;
+  }
+
+  /** Spaces, comments and (when allowed) newlines. */
+  private trivia(newlines: boolean): void {
+    for (;;) {
+      this.spaces();
+      if (this.comment()) continue;
+      if (newlines && this.s[this.i] === '\n') {
+        this.i++;
+        continue;
+      }
+      return;
+    }
+  }
+
+  /** The end of an item's line: spaces, an optional comment on that line, then a newline or the end. */
+  private endOfLine(): void {
+    this.spaces();
+    const start = this.i;
+    if (this.comment() && this.s.slice(start, this.i).includes('\n')) fail('a block comment running past the line');
+    this.spaces();
+    if (this.i < this.s.length && this.s[this.i] !== '\n') fail(`unexpected ${JSON.stringify(this.s[this.i])} after an item`);
+  }
+
+  private ident(): string | undefined {
+    IDENT.lastIndex = this.i;
+    const m = IDENT.exec(this.s);
+    if (!m) return undefined;
+    this.i += m[0].length;
+    return m[0];
+  }
+
+  // ---------- bodies and blocks ----------
+
+  /** Items up to the end of the file, or (inBlock) up to the `}` that closes the block, left unconsumed. */
+  body(inBlock: boolean): HclBody {
+    const out: HclBody = {};
+    const attributes = new Map<string, HclValue>();
+    const blocks: { type: string; labels: string[]; body: HclBody }[] = [];
+    for (;;) {
+      this.trivia(true);
+      if (this.i >= this.s.length) {
+        if (inBlock) fail('unclosed block');
+        break;
+      }
+      if (this.s[this.i] === '}') {
+        if (!inBlock) fail('unexpected }');
+        break;
+      }
+      const name = this.ident() ?? fail(`unexpected ${JSON.stringify(this.s[this.i])}`);
+      this.spaces();
+      if (this.s[this.i] === '=' && this.s[this.i + 1] !== '=') {
+        this.i++;
+        if (attributes.has(name)) fail(`attribute ${name} redefined`);
+        attributes.set(name, this.expression('line'));
+        this.endOfLine();
+      } else {
+        blocks.push({ type: name, ...this.block() });
+        this.endOfLine();
+      }
+    }
+    // hcl2json adds blocks first, then attributes.
+    for (const b of blocks) addBlock(out, b.type, b.labels, b.body);
+    for (const [k, v] of attributes) out[k] = v;
+    return out;
+  }
+
+  /** Labels and braces of a block whose type was read. */
+  private block(): { labels: string[]; body: HclBody } {
+    const labels: string[] = [];
+    for (;;) {
+      this.spaces();
+      const c = this.s[this.i];
+      if (c === '{') break;
+      if (c === '"') {
+        const start = this.i;
+        const end = this.quotedEnd(start);
+        const value = this.template(start, end);
+        if (typeof value !== 'string' || this.s.slice(start, end).includes('${') || this.s.slice(start, end).includes('%{')) fail('a label with interpolation');
+        labels.push(unescapeLiteral(value));
+        this.i = end;
+      } else labels.push(this.ident() ?? fail('a block needs labels and {'));
+    }
+    this.i++; // {
+    this.spaces();
+    if (this.s[this.i] === '}') {
+      this.i++;
+      return { labels, body: {} };
+    }
+    const start = this.i;
+    if (this.comment() || this.s[this.i] === '\n') {
+      this.i = start;
+      this.endOfLine();
+      const body = this.body(true);
+      // The closing brace on its own line.
+      const lineStart = this.s.lastIndexOf('\n', this.i - 1) + 1;
+      if (this.s.slice(lineStart, this.i).trim() !== '') fail('} after an item on the same line');
+      this.i++;
+      return { labels, body };
+    }
+    // A single-line block: one argument, then }.
+    const name = this.ident() ?? fail('single-line block');
+    this.spaces();
+    if (this.s[this.i] !== '=' || this.s[this.i + 1] === '=') fail('single-line block without an argument');
+    this.i++;
+    const value = this.expression('brace');
+    this.spaces();
+    if (this.s[this.i] !== '}') fail('single-line block with more than one argument');
+    this.i++;
+    return { labels, body: { [name]: value } };
+  }
+
+  // ---------- expressions ----------
+
+  /**
+   * The expression at i, converted; i moves past it. It ends at a newline outside brackets ('line'), or before
+   * the `}` of a single-line block ('brace'), before `,`/`]` in a tuple ('tuple'), or before `,`/`}`/newline in an
+   * object ('object').
+   */
+  private expression(context: 'line' | 'brace' | 'tuple' | 'object'): HclValue {
+    this.spaces();
+    const start = this.i;
+    const end = this.scan(context);
+    this.i = end;
+    let to = end;
+    while (to > start && (this.s[to - 1] === ' ' || this.s[to - 1] === '\t' || this.s[to - 1] === '\n')) to--;
+    if (to === start) fail('missing expression');
+    return this.convert(start, to);
+  }
+
+  /** Where the expression starting at i ends (exclusive), skipping nested brackets, strings, heredocs and comments. */
+  private scan(context: 'line' | 'brace' | 'tuple' | 'object'): number {
+    const s = this.s;
+    const stack: string[] = [];
+    let i = this.i;
+    while (i < s.length) {
+      const c = s[i]!;
+      if (stack.length === 0) {
+        if (c === '\n' && context !== 'tuple') return i;
+        if (c === ',' && (context === 'tuple' || context === 'object')) return i;
+        if ((c === ']' && context === 'tuple') || (c === '}' && (context === 'object' || context === 'brace'))) return i;
+        if (c === '#' || (c === '/' && (s[i + 1] === '/' || s[i + 1] === '*'))) return i;
+      }
+      if (c === '"') {
+        i = this.quotedEnd(i);
+        continue;
+      }
+      if (c === '<' && s[i + 1] === '<' && /[-A-Za-z_]/.test(s[i + 2] ?? '')) {
+        i = this.heredocEnd(i);
+        continue;
+      }
+      if (c === '#' || (c === '/' && (s[i + 1] === '/' || s[i + 1] === '*'))) {
+        this.i = i;
+        this.comment();
+        i = this.i;
+        continue;
+      }
+      if (OPEN[c]) stack.push(OPEN[c]);
+      else if (c === ')' || c === ']' || c === '}') {
+        if (stack.pop() !== c) fail(`unbalanced ${c}`);
+      }
+      i++;
+    }
+    if (stack.length > 0) fail('unclosed bracket');
+    return i;
+  }
+
+  /** Index after the closing quote of the quoted template starting at `start`. */
+  private quotedEnd(start: number): number {
+    const s = this.s;
+    let i = start + 1;
+    while (i < s.length) {
+      const c = s[i];
+      if (c === '\\') i += 2;
+      else if (c === '"') return i + 1;
+      else if (c === '\n') fail('newline in a quoted string');
+      else if ((c === '$' || c === '%') && s[i + 1] === c && s[i + 2] === '{') i += 3;
+      else if ((c === '$' || c === '%') && s[i + 1] === '{') i = this.sequenceEnd(i + 2);
+      else i++;
+    }
+    return fail('unclosed string');
+  }
+
+  /** Index after the `}` closing a `${`/`%{` sequence whose content starts at `from`. */
+  private sequenceEnd(from: number): number {
+    const save = this.i;
+    this.i = from;
+    const end = this.scan('brace');
+    this.i = save;
+    if (this.s[end] !== '}') fail('unclosed interpolation');
+    return end + 1;
+  }
+
+  /** Index after the closing marker line of the heredoc starting at `start` (`<<EOT` or `<<-EOT`). */
+  private heredocEnd(start: number): number {
+    const m = /<<(-?)([A-Za-z_][A-Za-z0-9_-]*)\n/y;
+    m.lastIndex = start;
+    const head = m.exec(this.s) ?? fail('heredoc');
+    let lineStart = start + head[0].length;
+    for (;;) {
+      const nl = this.s.indexOf('\n', lineStart);
+      const line = this.s.slice(lineStart, nl < 0 ? this.s.length : nl);
+      if (line.trimStart() === head[2]) return lineStart + line.length;
+      if (nl < 0) fail('unclosed heredoc');
+      lineStart = nl + 1;
+    }
+  }
+
+  /** The value of source [a, b): converted, or `${<source>}` for anything that is not a literal or a constructor. */
+  private convert(a: number, b: number): HclValue {
+    const s = this.s;
+    const text = s.slice(a, b);
+    if (NUMBER.test(text)) return Number(text);
+    if (text === 'true' || text === 'false') return text === 'true';
+    if (text === 'null') return null;
+    // A unary operator on a literal is folded (`-1`, `!true`).
+    const unary = /^([-!])[ \t]*(\d+(\.\d+)?|true|false)$/.exec(text);
+    if (unary) {
+      if (unary[1] === '-' && NUMBER.test(unary[2]!)) return -Number(unary[2]);
+      if (unary[1] === '!' && !NUMBER.test(unary[2]!)) return unary[2] !== 'true';
+      fail('an operator on the wrong literal');
+    }
+    if (s[a] === '"' && this.quotedEnd(a) === b) return this.template(a, b);
+    if (s[a] === '<' && s[a + 1] === '<' && /[-A-Za-z_]/.test(s[a + 2] ?? '') && this.heredocEnd(a) === b) return this.heredoc(a, b);
+    if ((s[a] === '[' || s[a] === '{') && this.closing(a) === b - 1 && !/^[[{]\s*for\s/.test(text)) return s[a] === '[' ? this.tuple(a, b) : this.object(a, b);
+    return this.wrap(a, b);
+  }
+
+  /** `${<source>}`, for an expression that plainly is one (no dangling operator, no stray token). */
+  private wrap(a: number, b: number): string {
+    const text = this.s.slice(a, b);
+    if (!/^[A-Za-z_([{"!-]/.test(text) || /[-+*/%&|<>=!?:.,]$/.test(text)) fail(`an expression that may be incomplete: ${text.slice(0, 40)}`);
+    // A negative number this does not fold (`-1.5e3`): hcl2json folds it.
+    if (/^-\s*\d/.test(text)) fail('a negative number with an exponent');
+    this.plausible(a, b);
+    return `\${${text}}`;
+  }
+
+  /**
+   * A light check of an expression kept as source: outside brackets, two operands never touch without an
+   * operator or accessor between them (`"${x}" b = 1` is two items on one line, not an expression).
+   */
+  private plausible(a: number, b: number): void {
+    const s = this.s;
+    let prev: 'start' | 'operand' | 'name' | 'dot' | 'operator' = 'start';
+    let conditionals = 0;
+    const operand = (): boolean => prev === 'operand' || prev === 'name';
+    for (let i = a; i < b; ) {
+      const c = s[i]!;
+      if (c === ' ' || c === '\t' || c === '\n') {
+        i++;
+        continue;
+      }
+      if (c === '#' || (c === '/' && (s[i + 1] === '/' || s[i + 1] === '*'))) {
+        const save = this.i;
+        this.i = i;
+        this.comment();
+        i = this.i;
+        this.i = save;
+        continue;
+      }
+      if (c === '"' || (c === '<' && s[i + 1] === '<' && /[-A-Za-z_]/.test(s[i + 2] ?? ''))) {
+        if (operand()) fail('two operands in a row');
+        i = c === '"' ? this.quotedEnd(i) : this.heredocEnd(i);
+        prev = 'operand';
+      } else if (c === '(' || c === '[' || c === '{') {
+        // A call follows a name, an index follows an operand; a parenthesis or object never follows an operand.
+        if ((c === '(' && prev === 'operand') || (c === '{' && operand())) fail('two operands in a row');
+        const close = this.closing(i);
+        if (c === '(') {
+          if (prev === 'name') this.items(i + 1, close);
+          else this.plausible(i + 1, close);
+        } else if (c === '[' && operand()) {
+          if (this.s.slice(i + 1, close).trim() !== '*') this.plausible(i + 1, close);
+        } else if (/^\s*for\s/.test(this.s.slice(i + 1, close))) this.forExpression(i + 1, close, c === '{');
+        else if (c === '[') this.items(i + 1, close);
+        else this.objectItems(i + 1, close);
+        i = close + 1;
+        prev = 'operand';
+      } else if (/[A-Za-z_]/.test(c)) {
+        if (operand()) fail('two operands in a row');
+        IDENT.lastIndex = i;
+        i += IDENT.exec(s)![0].length;
+        prev = 'name';
+      } else if (/\d/.test(c)) {
+        if (operand()) fail('two operands in a row');
+        while (i < b && /[\d.eE]/.test(s[i]!)) i++;
+        prev = 'operand';
+      } else if (c === '.') {
+        if (prev !== 'operand' && prev !== 'name') fail('a dot without a left side');
+        i++;
+        prev = 'dot';
+      } else {
+        const op = /==|!=|<=|>=|&&|\|\||[-+*/%<>!?:]/y;
+        op.lastIndex = i;
+        const m = op.exec(s) ?? fail(`unexpected ${JSON.stringify(c)} in an expression`);
+        // After an operator (or at the start) only a unary one may follow.
+        if (!operand() && m[0] !== '-' && m[0] !== '!') fail('an operator without a left side');
+        if (operand() && m[0] === '!') fail('! after an operand');
+        if (m[0] === '?') conditionals++;
+        if (m[0] === ':') conditionals--;
+        i += m[0].length;
+        prev = 'operator';
+      }
+    }
+    if (!operand() || conditionals !== 0) fail('an incomplete expression');
+  }
+
+  /** Each position outside brackets, strings, heredocs and comments in [a, b), until `visit` returns true. */
+  private topLevel(a: number, b: number, visit: (i: number) => boolean | void, onComment?: (i: number) => void): void {
+    const s = this.s;
+    for (let i = a; i < b; ) {
+      const c = s[i]!;
+      if (c === '"') i = this.quotedEnd(i);
+      else if (c === '<' && s[i + 1] === '<' && /[-A-Za-z_]/.test(s[i + 2] ?? '')) i = this.heredocEnd(i);
+      else if (c === '#' || (c === '/' && (s[i + 1] === '/' || s[i + 1] === '*'))) {
+        onComment?.(i);
+        const save = this.i;
+        this.i = i;
+        this.comment();
+        i = this.i;
+        this.i = save;
+      } else if (OPEN[c]) i = this.closing(i) + 1;
+      else {
+        if (visit(i)) return;
+        i++;
+      }
+    }
+  }
+
+  /** Ranges of [a, b) between top-level commas (and newlines, for object items), trimmed of whitespace. */
+  private pieces(a: number, b: number, newlines: boolean): [number, number][] {
+    const cuts = [a - 1];
+    this.topLevel(a, b, (i) => void ((this.s[i] === ',' || (newlines && this.s[i] === '\n')) && cuts.push(i)));
+    cuts.push(b);
+    const out: [number, number][] = [];
+    for (let k = 0; k + 1 < cuts.length; k++) {
+      let x = cuts[k]! + 1;
+      let y = cuts[k + 1]!;
+      while (x < y && /\s/.test(this.s[x]!)) x++;
+      while (y > x && /\s/.test(this.s[y - 1]!)) y--;
+      out.push([x, y]);
+    }
+    return out;
+  }
+
+  /** Only whitespace and comments in [a, b). */
+  private blank(a: number, b: number): boolean {
+    const save = this.i;
+    this.i = a;
+    for (;;) {
+      while (this.i < b && /\s/.test(this.s[this.i]!)) this.i++;
+      if (this.i >= b || !this.comment()) break;
+    }
+    const blank = this.i >= b;
+    this.i = save;
+    return blank;
+  }
+
+  /** Tuple items or call arguments: expressions between commas, maybe a trailing one. */
+  private items(a: number, b: number): void {
+    const parts = this.pieces(a, b, false);
+    for (const [k, [x, y]] of parts.entries()) {
+      if (this.blank(x, y)) {
+        // `[]`, `f()`, and a trailing comma (HCL takes it in both).
+        if (k === parts.length - 1) continue;
+        fail('an empty item');
+      }
+      this.plausible(x, y);
+    }
+  }
+
+  /** Object items: `key = value` or `key: value`, one per line or between commas. */
+  private objectItems(a: number, b: number): void {
+    for (const [x, y] of this.pieces(a, b, true)) {
+      if (this.blank(x, y)) continue;
+      let eq = -1;
+      this.topLevel(x, y, (i) => {
+        const c = this.s[i];
+        if ((c === '=' && this.s[i + 1] !== '=' && this.s[i + 1] !== '>' && this.s[i - 1] !== '=' && this.s[i - 1] !== '!' && this.s[i - 1] !== '<' && this.s[i - 1] !== '>') || c === ':') eq = i;
+        return eq >= 0;
+      });
+      if (eq < 0) fail('an object item without = or :');
+      const key = this.s.slice(x, eq).trim();
+      if (!/^([A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*|"(?:[^"\\$%]|\\.)*"|\d+)$/.test(key) && !(key.startsWith('(') && key.endsWith(')'))) fail('an object key');
+      let v = eq + 1;
+      while (v < y && /\s/.test(this.s[v]!)) v++;
+      if (v === y) fail('an object item without a value');
+      this.plausible(v, y);
+    }
+  }
+
+  /** `for k, v in coll : value if cond` (tuple) or `for k, v in coll : key => value if cond` (object). */
+  private forExpression(a: number, b: number, object: boolean): void {
+    const head = /\s*for\s+[A-Za-z_][A-Za-z0-9_-]*(\s*,\s*[A-Za-z_][A-Za-z0-9_-]*)?\s+in\s+/y;
+    head.lastIndex = a;
+    const m = head.exec(this.s) ?? fail('a for expression');
+    const start = a + m[0].length;
+    // The `:` that ends the collection is the first one not closing a conditional.
+    let colon = -1;
+    let open = 0;
+    this.topLevel(start, b, (i) => {
+      if (this.s[i] === '?') open++;
+      else if (this.s[i] === ':') {
+        if (open === 0) colon = i;
+        else open--;
+      }
+      return colon >= 0;
+    });
+    if (colon < 0) fail('a for expression without :');
+    this.plausible(start, colon);
+    let body = colon + 1;
+    let end = b;
+    this.topLevel(body, b, (i) => {
+      if (/\bif\b/y.test(this.s.slice(i, i + 3)) && /[\s)\]}"]/.test(this.s[i - 1] ?? ' ') && /\s/.test(this.s[i + 2] ?? '')) {
+        end = i;
+        return true;
+      }
+      return false;
+    });
+    if (end < b) this.plausible(end + 2, b);
+    if (object) {
+      let arrow = -1;
+      this.topLevel(body, end, (i) => {
+        if (this.s[i] === '=' && this.s[i + 1] === '>') arrow = i;
+        return arrow >= 0;
+      });
+      if (arrow < 0) fail('an object for expression without =>');
+      this.plausible(body, arrow);
+      body = arrow + 2;
+    }
+    this.plausible(body, end);
+  }
+
+  /** Index of the bracket closing the one at `a`. */
+  private closing(a: number): number {
+    const save = this.i;
+    this.i = a + 1;
+    const close = OPEN[this.s[a]!]!;
+    const end = this.scanInside(close);
+    this.i = save;
+    return end;
+  }
+
+  /** From i (inside a bracket), the index of the matching `close`. */
+  private scanInside(close: string): number {
+    const s = this.s;
+    const stack = [close];
+    let i = this.i;
+    while (i < s.length) {
+      const c = s[i]!;
+      if (c === '"') {
+        i = this.quotedEnd(i);
+        continue;
+      }
+      if (c === '<' && s[i + 1] === '<' && /[-A-Za-z_]/.test(s[i + 2] ?? '')) {
+        i = this.heredocEnd(i);
+        continue;
+      }
+      if (c === '#' || (c === '/' && (s[i + 1] === '/' || s[i + 1] === '*'))) {
+        this.i = i;
+        this.comment();
+        i = this.i;
+        continue;
+      }
+      if (OPEN[c]) stack.push(OPEN[c]);
+      else if (c === ')' || c === ']' || c === '}') {
+        if (stack.pop() !== c) fail(`unbalanced ${c}`);
+        if (stack.length === 0) return i;
+      }
+      i++;
+    }
+    return fail('unclosed bracket');
+  }
+
+  private tuple(a: number, b: number): HclValue[] {
+    const out: HclValue[] = [];
+    this.i = a + 1;
+    for (;;) {
+      this.trivia(true);
+      if (this.i >= b - 1) break;
+      out.push(this.expression('tuple'));
+      this.trivia(true);
+      if (this.s[this.i] === ',') this.i++;
+      else if (this.i < b - 1) fail('tuple items without a comma');
+    }
+    this.i = b;
+    return out;
+  }
+
+  private object(a: number, b: number): HclBody {
+    const out: HclBody = {};
+    this.i = a + 1;
+    for (;;) {
+      this.trivia(true);
+      if (this.i >= b - 1) break;
+      const key = this.key();
+      this.spaces();
+      if ((this.s[this.i] !== '=' || this.s[this.i + 1] === '=') && this.s[this.i] !== ':') fail('an object item without = or :');
+      this.i++;
+      out[key] = this.expression('object');
+      this.spaces();
+      if (this.s[this.i] === ',') {
+        this.i++;
+        continue;
+      }
+      if (this.comment()) this.spaces();
+      if (this.i < b - 1 && this.s[this.i] !== '\n') fail('object items on one line without a comma');
+    }
+    this.i = b;
+    return out;
+  }
+
+  /** An object key as hcl2json prints it: a name or static traversal as written, a string decoded, `(expr)` wrapped. */
+  private key(): string {
+    const start = this.i;
+    const c = this.s[start];
+    if (c === '"') {
+      const end = this.quotedEnd(start);
+      const v = this.template(start, end);
+      if (typeof v !== 'string' || this.s.slice(start, end).includes('${')) fail('an interpolated key');
+      this.i = end;
+      return v;
+    }
+    if (c === '(') {
+      const end = this.closing(start) + 1;
+      this.i = end;
+      return this.wrap(start, end);
+    }
+    const m = /[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*/y;
+    m.lastIndex = start;
+    const name = m.exec(this.s)?.[0] ?? fail('an object key');
+    if (name === 'null' || name === 'true' || name === 'false' || name === 'for') fail('a keyword as key');
+    this.i = start + name.length;
+    return name;
+  }
+
+  // ---------- templates ----------
+
+  /** A quoted template [a, b): one interpolation alone is that expression (HCL's passthrough), else text. */
+  private template(a: number, b: number): HclValue {
+    const tokens = this.tokens(a + 1, b - 1, true);
+    const only = tokens.length === 1 ? tokens[0]! : undefined;
+    if (only && typeof only !== 'string') return this.convert(only.a, only.b);
+    return this.render(tokens);
+  }
+
+  /** A heredoc [a, b): its lines, with `<<-` indentation removed. */
+  private heredoc(a: number, b: number): string {
+    const head = /<<(-?)([A-Za-z_][A-Za-z0-9_-]*)\n/y;
+    head.lastIndex = a;
+    const m = head.exec(this.s)!;
+    const from = a + m[0].length;
+    const to = this.s.lastIndexOf('\n', b - 1) + 1;
+    const tokens = to > from ? this.tokens(from, to, false) : [];
+    if (m[1] === '-') flush(tokens);
+    return this.render(tokens);
+  }
+
+  /**
+   * HCL's template tokens in [from, to): decoded literal text (one token per line in heredocs) and interpolation
+   * source ranges. Directives and strip markers are not in the subset.
+   */
+  private tokens(from: number, to: number, quoted: boolean): (string | { a: number; b: number })[] {
+    const s = this.s;
+    const out: (string | { a: number; b: number })[] = [];
+    let literal = '';
+    const push = (): void => {
+      if (literal !== '') out.push(literal);
+      literal = '';
+    };
+    for (let i = from; i < to; ) {
+      const c = s[i]!;
+      if ((c === '$' || c === '%') && s[i + 1] === c && s[i + 2] === '{') {
+        literal += `${c}{`;
+        i += 3;
+      } else if (c === '%' && s[i + 1] === '{') fail('a template directive');
+      else if (c === '$' && s[i + 1] === '{') {
+        push();
+        const end = this.sequenceEnd(i + 2);
+        let a = i + 2;
+        let b = end - 1;
+        if (s[a] === '~' || s[b - 1] === '~') fail('a strip marker');
+        while (a < b && /\s/.test(s[a]!)) a++;
+        while (b > a && /\s/.test(s[b - 1]!)) b--;
+        if (a === b) fail('an empty interpolation');
+        out.push({ a, b });
+        i = end;
+      } else if (quoted && c === '\\') {
+        const e = s[i + 1];
+        const simple: Record<string, string> = { n: '\n', r: '\r', t: '\t', '"': '"', '\\': '\\' };
+        if (e !== undefined && simple[e] !== undefined) {
+          literal += simple[e];
+          i += 2;
+        } else if ((e === 'u' && /^[0-9A-Fa-f]{4}$/.test(s.slice(i + 2, i + 6))) || (e === 'U' && /^[0-9A-Fa-f]{8}$/.test(s.slice(i + 2, i + 10)))) {
+          const n = e === 'u' ? 4 : 8;
+          const code = parseInt(s.slice(i + 2, i + 2 + n), 16);
+          if (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) fail('an escape that is no character');
+          literal += String.fromCodePoint(code);
+          i += 2 + n;
+        } else fail('an invalid escape');
+      } else {
+        literal += c;
+        i++;
+        // Heredoc literals are one token per line (the `<<-` rule works on them).
+        if (!quoted && c === '\n') push();
+      }
+    }
+    push();
+    return out;
+  }
+
+  /** Tokens as hcl2json prints them: literals escaped, interpolations as string parts. */
+  private render(tokens: (string | { a: number; b: number })[]): string {
+    return tokens.map((t) => (typeof t === 'string' ? escapeLiteral(t) : this.stringPart(t.a, t.b))).join('');
+  }
+
+  /** An interpolation among other parts (hcl2json's convertStringPart): a plain literal as text, else wrapped. */
+  private stringPart(a: number, b: number): string {
+    const text = this.s.slice(a, b);
+    if (NUMBER.test(text)) return String(Number(text));
+    if (text === 'true' || text === 'false' || text === 'null') return text;
+    // Conditionals are re-printed as directives and nested templates converted: not in the subset.
+    if (this.s[a] === '"' || this.s[a] === '<' || /[?]/.test(text.replace(/"(?:[^"\\]|\\.)*"/g, '""'))) fail('a conditional or nested template in an interpolation');
+    return this.wrap(a, b);
+  }
+}
+
+/** Undo escapeLiteral for a label (labels are taken as decoded, without hcl2json's re-escaping). */
+const unescapeLiteral = (s: string): string => s.replaceAll('$${', () => '${').replaceAll('%%{', () => '%{');
+
+/** A block into hcl2json's nesting: type, then one object level per label, then an array of bodies. */
+function addBlock(out: HclBody, type: string, labels: string[], body: HclBody): void {
+  let target = out;
+  let key = type;
+  for (const label of labels) {
+    const next = target[key] ?? (target[key] = {});
+    if (Array.isArray(next) || typeof next !== 'object' || next === null) fail('blocks of one type with and without labels');
+    target = next;
+    key = label;
+  }
+  const current = target[key];
+  if (current === undefined) target[key] = [body];
+  else if (Array.isArray(current)) current.push(body);
+  else fail('blocks of one type with and without labels');
+}
+
+/** Remove the smallest line indentation from every line-leading literal (HCL's `<<-` heredoc rule). */
+function flush(tokens: (string | { a: number; b: number })[]): void {
+  let min = Infinity;
+  let newline = true;
+  const adjust: number[] = [];
+  for (const [i, t] of tokens.entries()) {
+    if (newline) {
+      newline = false;
+      let spaces = 0;
+      if (typeof t === 'string') {
+        const trimmed = t.replace(/^\s+/u, '');
+        // A line of only spaces is blank: it does not count.
+        if (trimmed === '' && t.endsWith('\n')) spaces = Infinity;
+        else {
+          spaces = [...t.slice(0, t.length - trimmed.length)].length;
+          adjust.push(i);
+        }
+      }
+      min = Math.min(min, spaces);
+    }
+    if (typeof t === 'string' && t.endsWith('\n')) newline = true;
+  }
+  if (Number.isFinite(min)) for (const i of adjust) tokens[i] = [...(tokens[i] as string)].slice(min).join('');
+}
