@@ -49,6 +49,9 @@ function fail(why: string): never {
 
 class FastParser {
   private i = 0;
+  /** Where each bracket and string closes: nested values are looked at several times (convert, plausible). */
+  private readonly closings = new Map<number, number>();
+  private readonly quoteEnds = new Map<number, number>();
   constructor(private readonly s: string) {}
 
   // ---------- trivia ----------
@@ -57,21 +60,31 @@ class FastParser {
     while (this.s[this.i] === ' ' || this.s[this.i] === '\t') this.i++;
   }
 
-  /** A comment at i (`#`, `//`, `/* *\/`): skipped, true. A line comment stops before its newline. */
-  private comment(): boolean {
-    const { s, i } = this;
+  /** The index after a comment starting at i (`#`, `//`, `/* *\/`), else undefined. A line comment ends before its newline. */
+  private commentEnd(i: number): number | undefined {
+    const s = this.s;
     if (s[i] === '#' || (s[i] === '/' && s[i + 1] === '/')) {
       const nl = s.indexOf('\n', i);
-      this.i = nl < 0 ? s.length : nl;
-      return true;
+      return nl < 0 ? s.length : nl;
     }
     if (s[i] === '/' && s[i + 1] === '*') {
       const end = s.indexOf('*/', i + 2);
-      if (end < 0) fail('unclosed comment');
-      this.i = end + 2;
-      return true;
+      return end < 0 ? fail('unclosed comment') : end + 2;
     }
-    return false;
+    return undefined;
+  }
+
+  /** A comment at i: skipped, true. */
+  private comment(): boolean {
+    const end = this.commentEnd(this.i);
+    if (end === undefined) return false;
+    this.i = end;
+    return true;
+  }
+
+  /** `<<EOT` or `<<-EOT` at i. */
+  private isHeredoc(i: number): boolean {
+    return this.s[i] === '<' && this.s[i + 1] === '<' && /[-A-Za-z_]/.test(this.s[i + 2] ?? '');
   }
 
   /** Spaces, comments and (when allowed) newlines. */
@@ -213,20 +226,19 @@ class FastParser {
         if (c === '\n' && context !== 'tuple') return i;
         if (c === ',' && (context === 'tuple' || context === 'object')) return i;
         if ((c === ']' && context === 'tuple') || (c === '}' && (context === 'object' || context === 'brace'))) return i;
-        if (c === '#' || (c === '/' && (s[i + 1] === '/' || s[i + 1] === '*'))) return i;
+        if (this.commentEnd(i) !== undefined) return i;
       }
       if (c === '"') {
         i = this.quotedEnd(i);
         continue;
       }
-      if (c === '<' && s[i + 1] === '<' && /[-A-Za-z_]/.test(s[i + 2] ?? '')) {
+      if (this.isHeredoc(i)) {
         i = this.heredocEnd(i);
         continue;
       }
-      if (c === '#' || (c === '/' && (s[i + 1] === '/' || s[i + 1] === '*'))) {
-        this.i = i;
-        this.comment();
-        i = this.i;
+      const afterComment = this.commentEnd(i);
+      if (afterComment !== undefined) {
+        i = afterComment;
         continue;
       }
       if (OPEN[c]) stack.push(OPEN[c]);
@@ -241,6 +253,12 @@ class FastParser {
 
   /** Index after the closing quote of the quoted template starting at `start`. */
   private quotedEnd(start: number): number {
+    let end = this.quoteEnds.get(start);
+    if (end === undefined) this.quoteEnds.set(start, (end = this.findQuoteEnd(start)));
+    return end;
+  }
+
+  private findQuoteEnd(start: number): number {
     const s = this.s;
     let i = start + 1;
     while (i < s.length) {
@@ -295,7 +313,7 @@ class FastParser {
       fail('an operator on the wrong literal');
     }
     if (s[a] === '"' && this.quotedEnd(a) === b) return this.template(a, b);
-    if (s[a] === '<' && s[a + 1] === '<' && /[-A-Za-z_]/.test(s[a + 2] ?? '') && this.heredocEnd(a) === b) return this.heredoc(a, b);
+    if (this.isHeredoc(a) && this.heredocEnd(a) === b) return this.heredoc(a, b);
     if ((s[a] === '[' || s[a] === '{') && this.closing(a) === b - 1 && !/^[[{]\s*for\s/.test(text)) return s[a] === '[' ? this.tuple(a, b) : this.object(a, b);
     return this.wrap(a, b);
   }
@@ -325,15 +343,12 @@ class FastParser {
         i++;
         continue;
       }
-      if (c === '#' || (c === '/' && (s[i + 1] === '/' || s[i + 1] === '*'))) {
-        const save = this.i;
-        this.i = i;
-        this.comment();
-        i = this.i;
-        this.i = save;
+      const afterComment = this.commentEnd(i);
+      if (afterComment !== undefined) {
+        i = afterComment;
         continue;
       }
-      if (c === '"' || (c === '<' && s[i + 1] === '<' && /[-A-Za-z_]/.test(s[i + 2] ?? ''))) {
+      if (c === '"' || (this.isHeredoc(i))) {
         if (operand()) fail('two operands in a row');
         i = c === '"' ? this.quotedEnd(i) : this.heredocEnd(i);
         prev = 'operand';
@@ -386,14 +401,10 @@ class FastParser {
     for (let i = a; i < b; ) {
       const c = s[i]!;
       if (c === '"') i = this.quotedEnd(i);
-      else if (c === '<' && s[i + 1] === '<' && /[-A-Za-z_]/.test(s[i + 2] ?? '')) i = this.heredocEnd(i);
-      else if (c === '#' || (c === '/' && (s[i + 1] === '/' || s[i + 1] === '*'))) {
+      else if (this.isHeredoc(i)) i = this.heredocEnd(i);
+      else if (this.commentEnd(i) !== undefined) {
         onComment?.(i);
-        const save = this.i;
-        this.i = i;
-        this.comment();
-        i = this.i;
-        this.i = save;
+        i = this.commentEnd(i)!;
       } else if (OPEN[c]) i = this.closing(i) + 1;
       else {
         if (visit(i)) return;
@@ -508,11 +519,14 @@ class FastParser {
 
   /** Index of the bracket closing the one at `a`. */
   private closing(a: number): number {
-    const save = this.i;
-    this.i = a + 1;
-    const close = OPEN[this.s[a]!]!;
-    const end = this.scanInside(close);
-    this.i = save;
+    let end = this.closings.get(a);
+    if (end === undefined) {
+      const save = this.i;
+      this.i = a + 1;
+      end = this.scanInside(OPEN[this.s[a]!]!);
+      this.i = save;
+      this.closings.set(a, end);
+    }
     return end;
   }
 
@@ -527,14 +541,13 @@ class FastParser {
         i = this.quotedEnd(i);
         continue;
       }
-      if (c === '<' && s[i + 1] === '<' && /[-A-Za-z_]/.test(s[i + 2] ?? '')) {
+      if (this.isHeredoc(i)) {
         i = this.heredocEnd(i);
         continue;
       }
-      if (c === '#' || (c === '/' && (s[i + 1] === '/' || s[i + 1] === '*'))) {
-        this.i = i;
-        this.comment();
-        i = this.i;
+      const afterComment = this.commentEnd(i);
+      if (afterComment !== undefined) {
+        i = afterComment;
         continue;
       }
       if (OPEN[c]) stack.push(OPEN[c]);
