@@ -292,6 +292,13 @@ export function kubernetesCheckerWith(kubectl: string): Checker {
       const { units, findings: out, skipped, restrictedNamespaces } = await loadKubernetes(repo, kubectl);
       if (skipped) repo.skip(skipped);
       const findings = [...out];
+      // Overlays share most objects (staging and production differ in a few patches): each distinct one is validated once.
+      const schemas = new Map<string, ReturnType<typeof schemaProblems>>();
+      const schemaOf = (o: Obj): ReturnType<typeof schemaProblems> => {
+        const key = JSON.stringify(o);
+        if (!schemas.has(key)) schemas.set(key, schemaProblems(o));
+        return schemas.get(key);
+      };
       for (const unit of units) {
         const at = (o: Obj, rule: string, message: string): void => {
           const src = unit.where.get(o);
@@ -299,7 +306,7 @@ export function kubernetesCheckerWith(kubectl: string): Checker {
         };
         const reported = (o: Obj): boolean => !unit.report || unit.report.has(o);
         for (const o of unit.objects.filter(reported)) {
-          const schema = schemaProblems(o);
+          const schema = schemaOf(o);
           for (const e of schema?.errors ?? []) at(o, 'K-SCHEMA', `${describe(o)}: ${e}`);
           for (const f of schema?.unknown ?? []) at(o, 'K-SCHEMA', `${describe(o)}: unknown field ${f}`);
         }
