@@ -106,6 +106,7 @@ describe('the fast HCL path', () => {
     'a = "unclosed\n',
     'a = { b = 1 c = 2 }\n',
     'a = foo(1) bar\n',
+    'a = <<-EOT\n  x\n  EOT',
   ];
   it.each(INVALID.map((s) => [s]))('never accepts what HashiCorp\'s parser rejects: %j', async (src) => {
     expect(await hashicorp(src)).toBe('error');
@@ -128,7 +129,7 @@ describe('the fast HCL path', () => {
         const theirs = await hashicorp(src);
         if (mine !== 'unsupported') expect(mine).toBe(theirs);
       }),
-      { numRuns: 300 },
+      { numRuns: 600 },
     );
   });
   it('on damaged documents: never a result where HashiCorp\'s parser finds an error', async () => {
@@ -142,7 +143,7 @@ describe('the fast HCL path', () => {
         const theirs = await hashicorp(src);
         if (mine !== 'unsupported') expect(mine, src).toBe(theirs);
       }),
-      { numRuns: 600 },
+      { numRuns: 1500 },
     );
   });
 });

@@ -218,37 +218,27 @@ class FastParser {
   /** Where the expression starting at i ends (exclusive), skipping nested brackets, strings, heredocs and comments. */
   private scan(context: 'line' | 'brace' | 'tuple' | 'object'): number {
     const s = this.s;
-    const stack: string[] = [];
     let i = this.i;
     while (i < s.length) {
       const c = s[i]!;
-      if (stack.length === 0) {
-        if (c === '\n' && context !== 'tuple') return i;
-        if (c === ',' && (context === 'tuple' || context === 'object')) return i;
-        if ((c === ']' && context === 'tuple') || (c === '}' && (context === 'object' || context === 'brace'))) return i;
-        if (this.commentEnd(i) !== undefined) return i;
-      }
-      if (c === '"') {
-        i = this.quotedEnd(i);
-        continue;
-      }
-      if (this.isHeredoc(i)) {
-        i = this.heredocEnd(i);
-        continue;
-      }
-      const afterComment = this.commentEnd(i);
-      if (afterComment !== undefined) {
-        i = afterComment;
-        continue;
-      }
-      if (OPEN[c]) stack.push(OPEN[c]);
-      else if (c === ')' || c === ']' || c === '}') {
-        if (stack.pop() !== c) fail(`unbalanced ${c}`);
-      }
-      i++;
+      if (c === '\n' && context !== 'tuple') return i;
+      if (c === ',' && (context === 'tuple' || context === 'object')) return i;
+      if ((c === ']' && context === 'tuple') || (c === '}' && (context === 'object' || context === 'brace'))) return i;
+      if (this.commentEnd(i) !== undefined) return i;
+      const next = this.atomEnd(i);
+      if (next !== undefined) i = next;
+      else if (c === ')' || c === ']' || c === '}') fail(`unbalanced ${c}`);
+      else i++;
     }
-    if (stack.length > 0) fail('unclosed bracket');
     return i;
+  }
+
+  /** The index after a string, heredoc or bracketed group starting at i, else undefined. */
+  private atomEnd(i: number): number | undefined {
+    const c = this.s[i]!;
+    if (c === '"') return this.quotedEnd(i);
+    if (this.isHeredoc(i)) return this.heredocEnd(i);
+    return OPEN[c] ? this.closing(i) + 1 : undefined;
   }
 
   /** Index after the closing quote of the quoted template starting at `start`. */
@@ -292,7 +282,8 @@ class FastParser {
     for (;;) {
       const nl = this.s.indexOf('\n', lineStart);
       const line = this.s.slice(lineStart, nl < 0 ? this.s.length : nl);
-      if (line.trimStart() === head[2]) return lineStart + line.length;
+      // HashiCorp's scanner wants the closing marker's line ended by a newline too.
+      if (line.trimStart() === head[2] && nl >= 0) return lineStart + line.length;
       if (nl < 0) fail('unclosed heredoc');
       lineStart = nl + 1;
     }
@@ -396,20 +387,12 @@ class FastParser {
   }
 
   /** Each position outside brackets, strings, heredocs and comments in [a, b), until `visit` returns true. */
-  private topLevel(a: number, b: number, visit: (i: number) => boolean | void, onComment?: (i: number) => void): void {
-    const s = this.s;
+  private topLevel(a: number, b: number, visit: (i: number) => boolean | void): void {
     for (let i = a; i < b; ) {
-      const c = s[i]!;
-      if (c === '"') i = this.quotedEnd(i);
-      else if (this.isHeredoc(i)) i = this.heredocEnd(i);
-      else if (this.commentEnd(i) !== undefined) {
-        onComment?.(i);
-        i = this.commentEnd(i)!;
-      } else if (OPEN[c]) i = this.closing(i) + 1;
-      else {
-        if (visit(i)) return;
-        i++;
-      }
+      const next = this.commentEnd(i) ?? this.atomEnd(i);
+      if (next !== undefined) i = next;
+      else if (visit(i)) return;
+      else i++;
     }
   }
 
@@ -517,47 +500,25 @@ class FastParser {
     this.plausible(body, end);
   }
 
-  /** Index of the bracket closing the one at `a`. */
+  /** Index of the bracket closing the one at `a` (nested groups are found once, then looked up). */
   private closing(a: number): number {
     let end = this.closings.get(a);
     if (end === undefined) {
-      const save = this.i;
-      this.i = a + 1;
-      end = this.scanInside(OPEN[this.s[a]!]!);
-      this.i = save;
+      const s = this.s;
+      const close = OPEN[s[a]!]!;
+      for (let i = a + 1; ; ) {
+        if (i >= s.length) fail('unclosed bracket');
+        const next = this.commentEnd(i) ?? this.atomEnd(i);
+        if (next !== undefined) i = next;
+        else if (s[i] === close) {
+          end = i;
+          break;
+        } else if (s[i] === ')' || s[i] === ']' || s[i] === '}') fail(`unbalanced ${s[i]!}`);
+        else i++;
+      }
       this.closings.set(a, end);
     }
     return end;
-  }
-
-  /** From i (inside a bracket), the index of the matching `close`. */
-  private scanInside(close: string): number {
-    const s = this.s;
-    const stack = [close];
-    let i = this.i;
-    while (i < s.length) {
-      const c = s[i]!;
-      if (c === '"') {
-        i = this.quotedEnd(i);
-        continue;
-      }
-      if (this.isHeredoc(i)) {
-        i = this.heredocEnd(i);
-        continue;
-      }
-      const afterComment = this.commentEnd(i);
-      if (afterComment !== undefined) {
-        i = afterComment;
-        continue;
-      }
-      if (OPEN[c]) stack.push(OPEN[c]);
-      else if (c === ')' || c === ']' || c === '}') {
-        if (stack.pop() !== c) fail(`unbalanced ${c}`);
-        if (stack.length === 0) return i;
-      }
-      i++;
-    }
-    return fail('unclosed bracket');
   }
 
   private tuple(a: number, b: number): HclValue[] {
