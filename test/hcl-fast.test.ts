@@ -107,6 +107,8 @@ describe('the fast HCL path', () => {
     'a = { b = 1 c = 2 }\n',
     'a = foo(1) bar\n',
     'a = <<-EOT\n  x\n  EOT',
+    'a = local.[0]\n',
+    'a = local."x"\n',
   ];
   it.each(INVALID.map((s) => [s]))('never accepts what HashiCorp\'s parser rejects: %j', async (src) => {
     expect(await hashicorp(src)).toBe('error');

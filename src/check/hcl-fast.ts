@@ -344,8 +344,9 @@ class FastParser {
         i = c === '"' ? this.quotedEnd(i) : this.heredocEnd(i);
         prev = 'operand';
       } else if (c === '(' || c === '[' || c === '{') {
-        // A call follows a name, an index follows an operand; a parenthesis or object never follows an operand.
-        if ((c === '(' && prev === 'operand') || (c === '{' && operand())) fail('two operands in a row');
+        // A call follows a name, an index follows an operand; a parenthesis or object never follows an operand,
+        // and nothing but a name or an index number follows a dot.
+        if ((c === '(' && prev === 'operand') || (c === '{' && operand()) || prev === 'dot') fail('two operands in a row');
         const close = this.closing(i);
         if (c === '(') {
           if (prev === 'name') this.items(i + 1, close);
@@ -368,6 +369,8 @@ class FastParser {
         prev = 'operand';
       } else if (c === '.') {
         if (prev !== 'operand' && prev !== 'name') fail('a dot without a left side');
+        // An attribute name or a legacy index right after it (`.*` splats are not in the subset).
+        if (!/[A-Za-z_0-9]/.test(s[i + 1] ?? '')) fail('a dot not followed by a name');
         i++;
         prev = 'dot';
       } else {
