@@ -10,7 +10,7 @@ import { parse } from '@cdktf/hcl2json';
 import { describe, expect, it } from 'vitest';
 import type { Answers } from '../src/answers/schema.js';
 import { clouds, type CloudId } from '../src/catalog/index.js';
-import { answersWith, renderToDir, tempDir } from './helpers/render.js';
+import { answersWith, renderToDir, renderToMemory, tempDir } from './helpers/render.js';
 import { backendOf, first, moduleCallProblems, parseTree, requiredProviders, resolve, secretProblems, strings, structureProblems, type Block, type TfDir } from '../src/check/terraform-hcl.js';
 import { cloudRules as rules, useTerraformKit } from './helpers/terraform-checks.js';
 import { kubectlKustomize, parseYamlDocs } from './helpers/validators.js';
@@ -211,5 +211,24 @@ describe('terraform checkers catch what they claim to', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'main.tf'), 'locals {\n  a = 1\n  long_name = 2\n}\n');
     expect(spawnSync(terraformBin, ['fmt', '-check', dir], { encoding: 'utf8' }).status).not.toBe(0);
+  });
+});
+
+// The pipeline deploys to the rendered region (AWS_REGION / GCP_REGION in the CI file): a tfvars override of
+// `region` would build the environment elsewhere, so the roots accept no other value.
+describe.each([
+  { cloud: 'aws', ci: 'github', region: 'us-east-2', variable: 'AWS_REGION', file: '.github/workflows/ci.yml' },
+  { cloud: 'gcp', ci: 'gitlab', region: 'europe-north1', variable: 'GCP_REGION', file: '.gitlab-ci.yml' },
+] as const)('$cloud + $ci: the region the pipeline deploys to', ({ cloud, ci, region, variable, file }) => {
+  it('is the only region the environment roots accept', async () => {
+    const files = renderToMemory({ cloud, ci, region });
+    expect(files.get(file)).toMatch(new RegExp(`^\\s+${variable}: "?${region}"?$`, 'm'));
+    const dirs = await parseTree(new Map([...files].filter(([path]) => path.endsWith('.tf'))));
+    for (const env of ENVIRONMENTS) {
+      const v = dirs.get(`terraform/environments/${env}`)!.variables.region!;
+      expect(v.default).toBe(region);
+      expect(first(v, 'validation').condition).toBe(`\${var.region == "${region}"}`);
+      expect(String(first(v, 'validation').error_message)).toContain(`--region`);
+    }
   });
 });
