@@ -19,11 +19,21 @@ export class Unsupported extends Error {}
 
 const IDENT = /[A-Za-z_][A-Za-z0-9_-]*/y;
 const NUMBER = /^\d+(\.\d+)?$/;
+/** The `for` keyword opening a for expression (then its head must parse). */
+const FOR = /^[ \t\n]*for(?![\w-])/;
+/** A quoted string's one-character escapes. */
+const ESCAPES: Readonly<Record<string, string>> = { n: '\n', r: '\r', t: '\t', '"': '"', '\\': '\\' };
+/** Whitespace as HCL's scanner sees it between tokens (JS's \s is wider). */
+const BLANK = /[ \t\n]/;
 const OPEN: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
 
 /** One .tf file as hcl2json prints it; throws Unsupported for anything outside the subset. */
 export function parseHclFast(src: string): HclBody {
   if (src.includes('\r')) throw new Unsupported('CR line endings');
+  // HashiCorp's parser returns strings in Unicode NFC; this one returns them as written.
+  if (src !== src.normalize('NFC')) throw new Unsupported('text that is not in Unicode NFC');
+  // A key named like Object.prototype's own would be read or written through the prototype here.
+  if (src.includes('__proto__')) throw new Unsupported('__proto__');
   const p = new FastParser(src);
   const body = p.body(false);
   return sortKeys(body) as HclBody;
@@ -35,10 +45,13 @@ function sortKeys(v: HclValue): HclValue {
   if (v === null || typeof v !== 'object') return v;
   return Object.fromEntries(
     Object.keys(v)
-      .sort()
+      .sort(byUtf8)
       .map((k) => [k, sortKeys(v[k]!)]),
   );
 }
+
+/** Go sorts by UTF-8 bytes, i.e. by code point; JavaScript's default sort is by UTF-16 unit. */
+const byUtf8 = (a: string, b: string): number => (/[^\0-\x7f]/.test(a + b) ? Buffer.compare(Buffer.from(a), Buffer.from(b)) : a < b ? -1 : a > b ? 1 : 0);
 
 /** hcl2json re-escapes `${` and `%{` that came from literal text. */
 const escapeLiteral = (s: string): string => s.replaceAll('${', () => '$${').replaceAll('%{', () => '%%{');
@@ -305,7 +318,7 @@ class FastParser {
     }
     if (s[a] === '"' && this.quotedEnd(a) === b) return this.template(a, b);
     if (this.isHeredoc(a) && this.heredocEnd(a) === b) return this.heredoc(a, b);
-    if ((s[a] === '[' || s[a] === '{') && this.closing(a) === b - 1 && !/^[[{]\s*for\s/.test(text)) return s[a] === '[' ? this.tuple(a, b) : this.object(a, b);
+    if ((s[a] === '[' || s[a] === '{') && this.closing(a) === b - 1 && !FOR.test(text.slice(1))) return s[a] === '[' ? this.tuple(a, b) : this.object(a, b);
     return this.wrap(a, b);
   }
 
@@ -314,7 +327,7 @@ class FastParser {
     const text = this.s.slice(a, b);
     if (!/^[A-Za-z_([{"!-]/.test(text) || /[-+*/%&|<>=!?:.,]$/.test(text)) fail(`an expression that may be incomplete: ${text.slice(0, 40)}`);
     // A negative number this does not fold (`-1.5e3`): hcl2json folds it.
-    if (/^-\s*\d/.test(text)) fail('a negative number with an exponent');
+    if (/^-[ \t]*\d/.test(text)) fail('a negative number literal in an expression');
     this.plausible(a, b);
     return `\${${text}}`;
   }
@@ -325,9 +338,10 @@ class FastParser {
    */
   private plausible(a: number, b: number): void {
     const s = this.s;
-    let prev: 'start' | 'operand' | 'name' | 'dot' | 'operator' = 'start';
+    // 'name' is a root name (it may be called), 'attr' a name after a dot.
+    let prev: 'start' | 'operand' | 'name' | 'attr' | 'dot' | 'operator' = 'start';
     let conditionals = 0;
-    const operand = (): boolean => prev === 'operand' || prev === 'name';
+    const operand = (): boolean => prev === 'operand' || prev === 'name' || prev === 'attr';
     for (let i = a; i < b; ) {
       const c = s[i]!;
       if (c === ' ' || c === '\t' || c === '\n') {
@@ -349,11 +363,11 @@ class FastParser {
         if ((c === '(' && prev === 'operand') || (c === '{' && operand()) || prev === 'dot') fail('two operands in a row');
         const close = this.closing(i);
         if (c === '(') {
-          if (prev === 'name') this.items(i + 1, close);
+          if (prev === 'name') this.items(i + 1, close); // a call: only on a root name (`x.y()` is no call)
           else this.plausible(i + 1, close);
         } else if (c === '[' && operand()) {
           if (this.s.slice(i + 1, close).trim() !== '*') this.plausible(i + 1, close);
-        } else if (/^\s*for\s/.test(this.s.slice(i + 1, close))) this.forExpression(i + 1, close, c === '{');
+        } else if (FOR.test(this.s.slice(i + 1, close))) this.forExpression(i + 1, close, c === '{');
         else if (c === '[') this.items(i + 1, close);
         else this.objectItems(i + 1, close);
         i = close + 1;
@@ -361,14 +375,20 @@ class FastParser {
       } else if (/[A-Za-z_]/.test(c)) {
         if (operand()) fail('two operands in a row');
         IDENT.lastIndex = i;
-        i += IDENT.exec(s)![0].length;
-        prev = 'name';
+        const name = IDENT.exec(s)![0];
+        if (prev !== 'dot' && name === 'for') fail('a for keyword out of place');
+        i += name.length;
+        prev = prev === 'dot' ? 'attr' : 'name';
       } else if (/\d/.test(c)) {
         if (operand()) fail('two operands in a row');
-        while (i < b && /[\d.eE]/.test(s[i]!)) i++;
+        // HCL's number literal exactly; after a dot, a legacy index (digits only, never chained).
+        const num = (prev === 'dot' ? /\d+/y : /\d+(\.\d+)?([eE][-+]?\d+)?/y);
+        num.lastIndex = i;
+        i += num.exec(s)![0].length;
+        if (/[A-Za-z0-9_.]/.test(s[i] ?? '')) fail('a malformed number');
         prev = 'operand';
       } else if (c === '.') {
-        if (prev !== 'operand' && prev !== 'name') fail('a dot without a left side');
+        if (!operand()) fail('a dot without a left side');
         // An attribute name or a legacy index right after it (`.*` splats are not in the subset).
         if (!/[A-Za-z_0-9]/.test(s[i + 1] ?? '')) fail('a dot not followed by a name');
         i++;
@@ -381,7 +401,7 @@ class FastParser {
         if (!operand() && m[0] !== '-' && m[0] !== '!') fail('an operator without a left side');
         if (operand() && m[0] === '!') fail('! after an operand');
         if (m[0] === '?') conditionals++;
-        if (m[0] === ':') conditionals--;
+        if (m[0] === ':' && --conditionals < 0) fail('a : without its ?');
         i += m[0].length;
         prev = 'operator';
       }
@@ -400,17 +420,18 @@ class FastParser {
   }
 
   /** Ranges of [a, b) between top-level commas (and newlines, for object items), trimmed of whitespace. */
-  private pieces(a: number, b: number, newlines: boolean): [number, number][] {
+  private pieces(a: number, b: number, newlines: boolean): [number, number, string][] {
     const cuts = [a - 1];
     this.topLevel(a, b, (i) => void ((this.s[i] === ',' || (newlines && this.s[i] === '\n')) && cuts.push(i)));
     cuts.push(b);
-    const out: [number, number][] = [];
+    const out: [number, number, string][] = [];
     for (let k = 0; k + 1 < cuts.length; k++) {
       let x = cuts[k]! + 1;
       let y = cuts[k + 1]!;
-      while (x < y && /\s/.test(this.s[x]!)) x++;
-      while (y > x && /\s/.test(this.s[y - 1]!)) y--;
-      out.push([x, y]);
+      while (x < y && BLANK.test(this.s[x]!)) x++;
+      while (y > x && BLANK.test(this.s[y - 1]!)) y--;
+      // The separator that ends the piece: ',' or newline, '' at the end.
+      out.push([x, y, cuts[k + 1]! < b ? this.s[cuts[k + 1]!]! : '']);
     }
     return out;
   }
@@ -420,7 +441,7 @@ class FastParser {
     const save = this.i;
     this.i = a;
     for (;;) {
-      while (this.i < b && /\s/.test(this.s[this.i]!)) this.i++;
+      while (this.i < b && BLANK.test(this.s[this.i]!)) this.i++;
       if (this.i >= b || !this.comment()) break;
     }
     const blank = this.i >= b;
@@ -443,8 +464,12 @@ class FastParser {
 
   /** Object items: `key = value` or `key: value`, one per line or between commas. */
   private objectItems(a: number, b: number): void {
-    for (const [x, y] of this.pieces(a, b, true)) {
-      if (this.blank(x, y)) continue;
+    for (const [x, y, sep] of this.pieces(a, b, true)) {
+      if (this.blank(x, y)) {
+        // A blank line is nothing; a comma with no item before it (`{,}`, a comma starting a line) is an error.
+        if (sep === ',') fail('an empty object item');
+        continue;
+      }
       let eq = -1;
       this.topLevel(x, y, (i) => {
         const c = this.s[i];
@@ -452,10 +477,16 @@ class FastParser {
         return eq >= 0;
       });
       if (eq < 0) fail('an object item without = or :');
-      const key = this.s.slice(x, eq).trim();
-      if (!/^([A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*|"(?:[^"\\$%]|\\.)*"|\d+)$/.test(key) && !(key.startsWith('(') && key.endsWith(')'))) fail('an object key');
+      let k = eq;
+      while (k > x && BLANK.test(this.s[k - 1]!)) k--;
+      const key = this.s.slice(x, k);
+      if (key.startsWith('(')) {
+        // `(expr) = value`: the parenthesis closes right before the `=`, around a plausible expression.
+        if (this.closing(x) !== k - 1) fail('an object key');
+        this.plausible(x + 1, k - 1);
+      } else if (!/^([A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*|"(?:[^"\\$%]|\\.)*"|\d+)$/.test(key) || key === '__proto__') fail('an object key');
       let v = eq + 1;
-      while (v < y && /\s/.test(this.s[v]!)) v++;
+      while (v < y && BLANK.test(this.s[v]!)) v++;
       if (v === y) fail('an object item without a value');
       this.plausible(v, y);
     }
@@ -463,7 +494,7 @@ class FastParser {
 
   /** `for k, v in coll : value if cond` (tuple) or `for k, v in coll : key => value if cond` (object). */
   private forExpression(a: number, b: number, object: boolean): void {
-    const head = /\s*for\s+[A-Za-z_][A-Za-z0-9_-]*(\s*,\s*[A-Za-z_][A-Za-z0-9_-]*)?\s+in\s+/y;
+    const head = /[ \t\n]*for[ \t\n]+[A-Za-z_][A-Za-z0-9_-]*([ \t\n]*,[ \t\n]*[A-Za-z_][A-Za-z0-9_-]*)?[ \t\n]+in[ \t\n]+/y;
     head.lastIndex = a;
     const m = head.exec(this.s) ?? fail('a for expression');
     const start = a + m[0].length;
@@ -483,7 +514,7 @@ class FastParser {
     let body = colon + 1;
     let end = b;
     this.topLevel(body, b, (i) => {
-      if (/\bif\b/y.test(this.s.slice(i, i + 3)) && /[\s)\]}"]/.test(this.s[i - 1] ?? ' ') && /\s/.test(this.s[i + 2] ?? '')) {
+      if (/\bif\b/y.test(this.s.slice(i, i + 3)) && /[ \t\n)\]}"]/.test(this.s[i - 1] ?? ' ') && BLANK.test(this.s[i + 2] ?? '')) {
         end = i;
         return true;
       }
@@ -632,16 +663,15 @@ class FastParser {
         let a = i + 2;
         let b = end - 1;
         if (s[a] === '~' || s[b - 1] === '~') fail('a strip marker');
-        while (a < b && /\s/.test(s[a]!)) a++;
-        while (b > a && /\s/.test(s[b - 1]!)) b--;
+        while (a < b && BLANK.test(s[a]!)) a++;
+        while (b > a && BLANK.test(s[b - 1]!)) b--;
         if (a === b) fail('an empty interpolation');
         out.push({ a, b });
         i = end;
       } else if (quoted && c === '\\') {
         const e = s[i + 1];
-        const simple: Record<string, string> = { n: '\n', r: '\r', t: '\t', '"': '"', '\\': '\\' };
-        if (e !== undefined && simple[e] !== undefined) {
-          literal += simple[e];
+        if (e !== undefined && ESCAPES[e] !== undefined) {
+          literal += ESCAPES[e];
           i += 2;
         } else if ((e === 'u' && /^[0-9A-Fa-f]{4}$/.test(s.slice(i + 2, i + 6))) || (e === 'U' && /^[0-9A-Fa-f]{8}$/.test(s.slice(i + 2, i + 10)))) {
           const n = e === 'u' ? 4 : 8;
@@ -669,7 +699,12 @@ class FastParser {
   /** An interpolation among other parts (hcl2json's convertStringPart): a plain literal as text, else wrapped. */
   private stringPart(a: number, b: number): string {
     const text = this.s.slice(a, b);
-    if (NUMBER.test(text)) return String(Number(text));
+    // As Go prints it (`1.50` → 1.5), where JavaScript prints the same: no exponent, no digit lost to rounding.
+    if (NUMBER.test(text)) {
+      const printed = String(Number(text));
+      if (printed.includes('e') || text.replace(/^0+(?=\d)/, '').replace('.', '').length > 15) fail('a number JavaScript would print otherwise');
+      return printed;
+    }
     if (text === 'true' || text === 'false' || text === 'null') return text;
     // Conditionals are re-printed as directives and nested templates converted: not in the subset.
     if (this.s[a] === '"' || this.s[a] === '<' || /[?]/.test(text.replace(/"(?:[^"\\]|\\.)*"/g, '""'))) fail('a conditional or nested template in an interpolation');
@@ -685,12 +720,12 @@ function addBlock(out: HclBody, type: string, labels: string[], body: HclBody): 
   let target = out;
   let key = type;
   for (const label of labels) {
-    const next = target[key] ?? (target[key] = {});
+    const next = Object.hasOwn(target, key) ? target[key]! : (target[key] = {});
     if (Array.isArray(next) || typeof next !== 'object' || next === null) fail('blocks of one type with and without labels');
     target = next;
     key = label;
   }
-  const current = target[key];
+  const current = Object.hasOwn(target, key) ? target[key] : undefined;
   if (current === undefined) target[key] = [body];
   else if (Array.isArray(current)) current.push(body);
   else fail('blocks of one type with and without labels');
@@ -706,11 +741,14 @@ function flush(tokens: (string | { a: number; b: number })[]): void {
       newline = false;
       let spaces = 0;
       if (typeof t === 'string') {
-        const trimmed = t.replace(/^\s+/u, '');
+        const lead = /^[ \t]*/.exec(t)![0];
+        const rest = t.slice(lead.length);
+        // Go's idea of a space (and of a character: combining marks) is not JavaScript's: not in the subset.
+        if (/^([^\S\n]|[\p{M}\u0085])/u.test(rest)) fail('unusual indentation in a heredoc');
         // A line of only spaces is blank: it does not count.
-        if (trimmed === '' && t.endsWith('\n')) spaces = Infinity;
+        if (rest === '\n') spaces = Infinity;
         else {
-          spaces = [...t.slice(0, t.length - trimmed.length)].length;
+          spaces = lead.length;
           adjust.push(i);
         }
       }
@@ -718,5 +756,5 @@ function flush(tokens: (string | { a: number; b: number })[]): void {
     }
     if (typeof t === 'string' && t.endsWith('\n')) newline = true;
   }
-  if (Number.isFinite(min)) for (const i of adjust) tokens[i] = [...(tokens[i] as string)].slice(min).join('');
+  if (Number.isFinite(min)) for (const i of adjust) tokens[i] = (tokens[i] as string).slice(min);
 }
