@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -15,7 +15,7 @@ import { describe as describeObject } from '../src/check/kubernetes-rules.js';
 import { openRepo } from '../src/check/run.js';
 import { terraformChecker } from '../src/check/terraform.js';
 import type { Checker } from '../src/check/types.js';
-import { renderToDir } from './helpers/render.js';
+import { renderToDir, tempDir } from './helpers/render.js';
 import { findings, repoWith } from './helpers/rule-samples.js';
 import { hasCommand } from './helpers/validators.js';
 
@@ -254,6 +254,23 @@ describe('infra-kit check: Terraform rules', () => {
     expect(found).toEqual([{ file: 'modules/registry/main.tf', line: 1, rule: 'TF07', message: 'tags are mutable' }]);
     const syntax = await findings(terraformChecker, tf('modules/registry/main.tf', ['  name                 = var.name', '  name = = var.name']));
     expect(syntax).toEqual([expect.objectContaining({ file: 'modules/registry/main.tf', line: 2, rule: 'TF-SYNTAX' })]);
+  });
+
+  it('when terraform cannot parse what the check read, HashiCorp\'s parser is asked, and the report says fmt did not run', async () => {
+    // A stand-in terraform that rejects everything (exit 2), as it would a file the fast HCL path should not have read.
+    const bin = tempDir();
+    writeFileSync(join(bin, 'terraform'), '#!/bin/sh\necho "Error: Invalid expression" >&2\nexit 2\n', { mode: 0o755 });
+    const saved = process.env.PATH;
+    process.env.PATH = `${bin}:${saved ?? ''}`;
+    try {
+      // A file of its own: terraform fmt's verdicts on the shared samples are remembered per process.
+      const repo = openRepo(repoWith({ ...TF, 'modules/registry/locals.tf': `locals {\n  run = "${process.hrtime.bigint()}"\n}\n` }));
+      const found = await terraformChecker.check(repo);
+      expect(found.filter((f) => f.rule === 'TF-SYNTAX' || f.rule === 'TF-FMT')).toEqual([]);
+      expect(repo.skipped).toEqual([expect.stringMatching(/^terraform fmt \(terraform cannot parse/)]);
+    } finally {
+      process.env.PATH = saved;
+    }
   });
 
   it.skipIf(!terraform)('a file that does not parse does not hide another one that terraform fmt would change', async () => {

@@ -62,6 +62,15 @@ async function parseFile(path: string, src: string): Promise<Record<string, unkn
   return structuredClone(await json);
 }
 
+/** HashiCorp's parser's message about a file, undefined when it parses (a second opinion on a rejected file). */
+export async function hashicorpSyntaxError(path: string, src: string): Promise<string | undefined> {
+  const { parse } = await import('@cdktf/hcl2json');
+  return parse(path, src).then(
+    () => undefined,
+    (error: unknown) => String((error as Error).message ?? error),
+  );
+}
+
 /** Parse every .tf of `files` (path → source). A file that does not parse goes to `onError`, or throws without it. */
 export async function parseTree(files: Map<string, string>, onError?: (path: string, message: string) => void): Promise<Map<string, TfDir>> {
   const dirs = new Map<string, TfDir>();

@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { posix } from 'node:path';
 import { NON_PRODUCTION } from './kubernetes-rules.js';
-import { backendOf, first, moduleCallFindings, moduleDir, parseTree, resolve, secretFindings, strings, structureFindings, type Block, type TfDir, type TfProblem } from './terraform-hcl.js';
+import { backendOf, first, hashicorpSyntaxError, moduleCallFindings, moduleDir, parseTree, resolve, secretFindings, strings, structureFindings, type Block, type TfDir, type TfProblem } from './terraform-hcl.js';
 import { SYNTAX_RULE, type Checker, type Finding, type Repo, type Rule } from './types.js';
 
 const rules: Record<string, Rule> = {
@@ -182,12 +182,29 @@ export const terraformChecker: Checker = {
     const findings: Finding[] = [];
     // fmt runs while the HCL parses; it is asked again, about the files that parse, only if one does not.
     const early = fmtCheck(repo, paths);
-    const dirs = await parseTree(new Map(paths.map((p) => [p, repo.read(p)])), (file, message) => {
+    const syntax = (file: string, message: string): void => {
       const pos = /:(\d+),\d+/.exec(message);
       findings.push({ file, line: pos ? Number(pos[1]) : 0, rule: 'TF-SYNTAX', message: message.replace(/^parse config: \[|\]$/g, '').replace(/^\S+:\d+,[\d-]+: /, '').split('\n')[0]! });
-    });
+    };
+    const dirs = await parseTree(new Map(paths.map((p) => [p, repo.read(p)])), syntax);
     const bad = new Set(findings.map((f) => f.file));
-    const fmt = early.then((first) => (first === 'unparsable' ? fmtCheck(repo, paths.filter((p) => !bad.has(p))) : first)).then((f) => (f === 'unparsable' ? [] : f));
+    const fmt = early.then(async (first) => {
+      if (first !== 'unparsable') return first;
+      // terraform cannot parse a file that the parse above read (its fast path may have taken one it should not
+      // have): HashiCorp's own parser names it.
+      if (bad.size === 0) {
+        for (const path of paths) {
+          const message = await hashicorpSyntaxError(path, repo.read(path));
+          if (message === undefined) continue;
+          syntax(path, message);
+          bad.add(path);
+        }
+      }
+      const again = bad.size > 0 ? await fmtCheck(repo, paths.filter((p) => !bad.has(p))) : 'unparsable';
+      if (again !== 'unparsable') return again;
+      repo.skip('terraform fmt (terraform cannot parse a .tf file that HashiCorp\'s HCL parser reads)');
+      return [];
+    });
     const at = (dir: string, rule: string, message: string, block?: readonly string[]): void => {
       const c = dirs.get(dir)!;
       const main = c.files.includes('main.tf') ? 'main.tf' : c.files[0]!;
@@ -213,6 +230,7 @@ export const terraformChecker: Checker = {
       }
       checkResources(c, isStateDir(dir, c), fail, (type) => types.has(type));
     }
-    return [...findings, ...(await fmt)];
+    const formatting = await fmt;
+    return [...findings, ...formatting];
   },
 };
