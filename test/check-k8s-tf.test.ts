@@ -190,6 +190,16 @@ ${LABELS.replace(/^/gm, '    ')}
     const patch = '  - patch: |-\n      - op: replace\n        path: /spec/template/spec/containers/0/securityContext/allowPrivilegeEscalation\n        value: true\n    target:\n      kind: Deployment\n';
     const patching = { ...withJob, 'k8s/components/debug/kustomization.yaml': `apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches:\n${patch}` };
     expect(await findings(kubernetesChecker, patching)).toEqual([]);
+    // A Component taking its resources from another folder is built alone: its findings are its own.
+    const shared = { ...withJob, 'k8s/shared/kustomization.yaml': 'resources: [job.yaml]\n', 'k8s/shared/job.yaml': JOB.replace('api-migrate', 'api-b').replace('allowPrivilegeEscalation: false', 'allowPrivilegeEscalation: true'), 'k8s/components/z/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources: [../../shared]\n' };
+    expect((await findings(kubernetesChecker, shared)).map((f) => `${f.file} ${f.rule} ${f.message.split(':')[0]}`)).toEqual(['k8s/components/z/kustomization.yaml K02 Job/api-b']);
+    // Nested Components: an object belongs to the innermost one, reported once.
+    const nested = { ...withJob, 'k8s/components/migrate/sub/kustomization.yaml': withJob['k8s/components/migrate/kustomization.yaml'], 'k8s/components/migrate/sub/job.yaml': shared['k8s/shared/job.yaml'] };
+    expect((await findings(kubernetesChecker, nested)).map((f) => `${f.file} ${f.rule} ${f.message.split(':')[0]}`)).toEqual(['k8s/components/migrate/sub/kustomization.yaml K02 Job/api-b']);
+    // Without kubectl, the count of unbuilt folders includes an overlay whose build its Components share.
+    const noKubectl = openRepo(repoWith(withJob));
+    await kubernetesCheckerWith('/nonexistent/kubectl').check(noKubectl);
+    expect(noKubectl.skipped).toEqual(['/nonexistent/kubectl (not on PATH: 3 kustomize dirs not built or checked)']);
     // Components that cannot be combined (both add Job/api-migrate) are built one by one: each is still checked.
     const clash = { ...escalating, ...seed, 'k8s/components/seed/job.yaml': JOB };
     expect(await findings(kubernetesChecker, clash)).toEqual([

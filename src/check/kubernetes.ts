@@ -101,8 +101,8 @@ async function load(repo: Repo, kubectl: string): Promise<KubeLoad> {
   const overlays = [...dirs].filter(([dir]) => !components.has(dir) && !referenced.has(dir));
   // A Component no kustomization uses is added at deploy time (CI's migration Job) or opt-in (monitoring):
   // build it the way it is used, on top of an overlay (production's, if there is one), and report only the
-  // objects it adds. All such Components go into one build, with the origin annotations kustomize writes to
-  // tell which Component added what; when they only add resources of their own folder, that build is also the
+  // objects it adds. Those that keep their resources in their own folder go into one build, with the origin
+  // annotations kustomize writes to tell which added what; when they only add resources, that build is also the
   // overlay's (its objects are the ones from elsewhere): one kubectl run instead of 1 + N. A combined build
   // that fails is split up, down to one Component, so the error names its culprit.
   const extras = [...dirs].filter(([dir]) => components.has(dir) && !referenced.has(dir));
@@ -121,9 +121,13 @@ async function load(repo: Repo, kubectl: string): Promise<KubeLoad> {
     if (job.dirs.length > 1) return (await Promise.all(job.dirs.map((dir, i) => attempt({ dirs: [dir], files: [job.files[i]!], on: job.on })))).flat();
     return [b];
   };
-  const withHost = extras.length > 0 && extras.every(([dir]) => onlyOwnResources(kustomization(dir)));
+  // Origins tell Components apart only when each keeps its resources in its own folder; any other is built alone.
+  const together = extras.filter(([dir]) => ownFolder(kustomization(dir)));
+  const alone = extras.filter((e) => !together.includes(e));
+  const withHost = alone.length === 0 && together.length > 0 && together.every(([dir]) => onlyOwnResources(kustomization(dir)));
   const jobs: Job[] = overlays.filter(([dir]) => !(withHost && dir === host?.[0])).map(([dir, file]) => ({ dirs: [dir], files: [file], on: '' }));
-  if (host && extras.length > 0) jobs.push({ dirs: extras.map(([dir]) => dir), files: extras.map(([, file]) => file), on: host[0], withHost });
+  if (host && together.length > 0) jobs.push({ dirs: together.map(([dir]) => dir), files: together.map(([, file]) => file), on: host[0], withHost });
+  if (host) for (const [dir, file] of alone) jobs.push({ dirs: [dir], files: [file], on: host[0] });
   const built = (await Promise.all(jobs.map(attempt))).flat();
   const units: KubeUnit[] = [];
   const key = (o: Obj): string => `${String(o.kind)}/${String(o.metadata?.namespace)}/${String(o.metadata?.name)}`;
@@ -142,7 +146,10 @@ async function load(repo: Repo, kubectl: string): Promise<KubeLoad> {
       continue;
     }
     const origin = new Map(objects.map((o) => [o, takeOrigin(o, b.from, b.root)]));
-    const fromComponent = (o: Obj): boolean => b.dirs.some((d) => inDir(origin.get(o), d));
+    // The Component an object came from: the innermost folder holding its origin (Components may nest).
+    const ownerOf = (o: Obj): string | undefined =>
+      b.dirs.filter((d) => inDir(origin.get(o), d)).reduce<string | undefined>((best, d) => (best === undefined || d.length > best.length ? d : best), undefined);
+    const fromComponent = (o: Obj): boolean => ownerOf(o) !== undefined;
     if (b.withHost) {
       const overlay = objects.filter((o) => !fromComponent(o));
       own.set(b.on, new Set(overlay.map(key)));
@@ -152,12 +159,12 @@ async function load(repo: Repo, kubectl: string): Promise<KubeLoad> {
     if (!base) continue;
     const added = objects.filter((o) => !base.has(key(o)));
     for (const [i, dir] of b.dirs.entries()) {
-      // Added objects whose origin is in no Component (none expected) count as the first one's.
-      const mine = added.filter((o) => inDir(origin.get(o), dir) || (i === 0 && !fromComponent(o)));
+      // Built alone, a Component owns all it adds; together, the origins decide (one without any: the first's).
+      const mine = b.dirs.length === 1 ? added : added.filter((o) => ownerOf(o) === dir || (i === 0 && !fromComponent(o)));
       units.push({ overlay: b.files[i]!, objects, where: new Map(), production: () => production, report: new Set(mine) });
     }
   }
-  const missing = new Set(built.filter((b) => b.missing).flatMap((b) => b.dirs)).size;
+  const missing = new Set(built.filter((b) => b.missing).flatMap((b) => (b.withHost ? [...b.dirs, b.on] : b.dirs))).size;
   const skipped = missing > 0 ? `${kubectl} (not on PATH: ${missing} kustomize dir${missing === 1 ? '' : 's'} not built or checked)` : undefined;
 
   // Plain manifests: every YAML file outside the kustomize dirs whose documents are Kubernetes objects.
@@ -216,9 +223,10 @@ function takeOrigin(o: Obj, from: string, root: string): string | undefined {
   const path = /^(?:path|configuredIn): (.+)$/m.exec(text)?.[1]?.trim().replace(/^(['"])(.*)\1$/, '$2');
   return path === undefined ? undefined : relative(root, join(from, path)).split(sep).join('/');
 }
+/** A Component whose resources all lie in its own folder: kustomize's origin annotations then name it. */
+const ownFolder = (k: Obj | undefined): boolean => !!k && list(k.resources).every((r) => !REMOTE.test(r) && !r.startsWith('/') && !posix.normalize(r).startsWith('..'));
 /** A Component that only adds resources from its own folder: it changes nothing of the overlay it is built on. */
-const onlyOwnResources = (k: Obj | undefined): boolean =>
-  !!k && Object.keys(k).every((f) => ['apiVersion', 'kind', 'resources'].includes(f)) && list(k.resources).every((r) => !REMOTE.test(r) && !r.startsWith('/') && !posix.normalize(r).startsWith('..'));
+const onlyOwnResources = (k: Obj | undefined): boolean => ownFolder(k) && Object.keys(k!).every((f) => ['apiVersion', 'kind', 'resources'].includes(f));
 const inDir = (path: string | undefined, dir: string): boolean => path !== undefined && path.startsWith(`${dir}/`);
 
 const builds = new Map<string, Promise<Built>>();
