@@ -63,8 +63,14 @@ const SPECS: Record<SchemaName, Spec> = {
 const OPTIONS = { strict: false, allErrors: true } as const;
 type AjvClass = new (options: object) => import('ajv').default;
 
-/** Schema source + ajv version: what a build-time validator was compiled from. */
-const stampOf = (text: string): string => createHash('sha1').update(`${(require('ajv/package.json') as { version: string }).version}\0${text}`).digest('base64url');
+/** ajv's version and options, the formats and the schema's source: what a build-time validator was compiled from. */
+const stampOf = (text: string): string =>
+  createHash('sha1')
+    .update(`${(require('ajv/package.json') as { version: string }).version}\0${JSON.stringify(OPTIONS)}\0${readFileSync(require.resolve('./schemas/formats.cjs'), 'utf8')}\0${text}`)
+    .digest('base64url');
+
+/** The stamp a current build-time validator of `name` carries (the tests compare). */
+export const currentStamp = (name: SchemaName): string => stampOf(SPECS[name].source());
 
 function compile(name: SchemaName, extra: object = {}): { validate: ValidateFunction; stamp: string; ajv: import('ajv').default } {
   const spec = SPECS[name];
