@@ -21,6 +21,8 @@ const IDENT = /[A-Za-z_][A-Za-z0-9_-]*/y;
 const NUMBER = /^\d+(\.\d+)?$/;
 /** The `for` keyword opening a for expression (then its head must parse). */
 const FOR = /^[ \t\n]*for(?![\w-])/;
+/** A heredoc's opening: `<<` or `<<-`, its marker, then the end of the line. */
+const HEREDOC = /<<(-?)([A-Za-z_][A-Za-z0-9_-]*)\n/y;
 /** A quoted string's one-character escapes. */
 const ESCAPES: Readonly<Record<string, string>> = { n: '\n', r: '\r', t: '\t', '"': '"', '\\': '\\' };
 /** Whitespace as HCL's scanner sees it between tokens (JS's \s is wider). */
@@ -95,7 +97,13 @@ class FastParser {
     return true;
   }
 
-  /** `<<EOT` or `<<-EOT` at i. */
+  /** The opening `<<EOT` / `<<-EOT` line at i: [whole, '-' or '', marker]. */
+  private heredocHead(i: number): RegExpExecArray {
+    HEREDOC.lastIndex = i;
+    return HEREDOC.exec(this.s) ?? fail('heredoc');
+  }
+
+  /** A heredoc seems to start at i (heredocHead then reads it exactly). */
   private isHeredoc(i: number): boolean {
     return this.s[i] === '<' && this.s[i + 1] === '<' && /[-A-Za-z_]/.test(this.s[i + 2] ?? '');
   }
@@ -288,9 +296,7 @@ class FastParser {
 
   /** Index after the closing marker line of the heredoc starting at `start` (`<<EOT` or `<<-EOT`). */
   private heredocEnd(start: number): number {
-    const m = /<<(-?)([A-Za-z_][A-Za-z0-9_-]*)\n/y;
-    m.lastIndex = start;
-    const head = m.exec(this.s) ?? fail('heredoc');
+    const head = this.heredocHead(start);
     let lineStart = start + head[0].length;
     for (;;) {
       const nl = this.s.indexOf('\n', lineStart);
@@ -629,9 +635,7 @@ class FastParser {
 
   /** A heredoc [a, b): its lines, with `<<-` indentation removed. */
   private heredoc(a: number, b: number): string {
-    const head = /<<(-?)([A-Za-z_][A-Za-z0-9_-]*)\n/y;
-    head.lastIndex = a;
-    const m = head.exec(this.s)!;
+    const m = this.heredocHead(a);
     const from = a + m[0].length;
     const to = this.s.lastIndexOf('\n', b - 1) + 1;
     const tokens = to > from ? this.tokens(from, to, false) : [];
