@@ -9,25 +9,19 @@
  * construct that might be invalid) throws Unsupported, and terraform-hcl.ts hands that file to HashiCorp's
  * parser, whose verdict stands: syntax errors are always reported from there. test/hcl-fast.test.ts holds the
  * output to hcl2json's, byte for byte, on every .tf the templates render, an edge-case corpus and generated files.
+ * Layers: hcl-scan.ts finds where things end, hcl-expression.ts vets what is kept as source, this reads values.
  */
+import { HclExpressionChecker } from './hcl-expression.js';
+import { BLANK, fail, FOR, Unsupported } from './hcl-scan.js';
+
+export { Unsupported };
 
 export type HclValue = string | number | boolean | null | HclValue[] | { [key: string]: HclValue };
 export type HclBody = { [key: string]: HclValue };
 
-/** Not (certainly) in the subset: ask HashiCorp's parser. */
-export class Unsupported extends Error {}
-
-const IDENT = /[A-Za-z_][A-Za-z0-9_-]*/y;
 const NUMBER = /^\d+(\.\d+)?$/;
-/** The `for` keyword opening a for expression (then its head must parse). */
-const FOR = /^[ \t\n]*for(?![\w-])/;
-/** A heredoc's opening: `<<` or `<<-`, its marker, then the end of the line. */
-const HEREDOC = /<<(-?)([A-Za-z_][A-Za-z0-9_-]*)\n/y;
 /** A quoted string's one-character escapes. */
 const ESCAPES: Readonly<Record<string, string>> = { n: '\n', r: '\r', t: '\t', '"': '"', '\\': '\\' };
-/** Whitespace as HCL's scanner sees it between tokens (JS's \s is wider). */
-const BLANK = /[ \t\n]/;
-const OPEN: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
 
 /** One .tf file as hcl2json prints it; throws Unsupported for anything outside the subset. */
 export function parseHclFast(src: string): HclBody {
@@ -58,87 +52,7 @@ const byUtf8 = (a: string, b: string): number => (/[^\0-\x7f]/.test(a + b) ? Buf
 /** hcl2json re-escapes `${` and `%{` that came from literal text. */
 const escapeLiteral = (s: string): string => s.replaceAll('${', () => '$${').replaceAll('%{', () => '%%{');
 
-function fail(why: string): never {
-  throw new Unsupported(why);
-}
-
-class FastParser {
-  private i = 0;
-  /** Where each bracket and string closes: nested values are looked at several times (convert, plausible). */
-  private readonly closings = new Map<number, number>();
-  private readonly quoteEnds = new Map<number, number>();
-  constructor(private readonly s: string) {}
-
-  // ---------- trivia ----------
-
-  private spaces(): void {
-    while (this.s[this.i] === ' ' || this.s[this.i] === '\t') this.i++;
-  }
-
-  /** The index after a comment starting at i (`#`, `//`, `/* *\/`), else undefined. A line comment ends before its newline. */
-  private commentEnd(i: number): number | undefined {
-    const s = this.s;
-    if (s[i] === '#' || (s[i] === '/' && s[i + 1] === '/')) {
-      const nl = s.indexOf('\n', i);
-      return nl < 0 ? s.length : nl;
-    }
-    if (s[i] === '/' && s[i + 1] === '*') {
-      const end = s.indexOf('*/', i + 2);
-      return end < 0 ? fail('unclosed comment') : end + 2;
-    }
-    return undefined;
-  }
-
-  /** A comment at i: skipped, true. */
-  private comment(): boolean {
-    const end = this.commentEnd(this.i);
-    if (end === undefined) return false;
-    this.i = end;
-    return true;
-  }
-
-  /** The opening `<<EOT` / `<<-EOT` line at i: [whole, '-' or '', marker]. */
-  private heredocHead(i: number): RegExpExecArray {
-    HEREDOC.lastIndex = i;
-    return HEREDOC.exec(this.s) ?? fail('heredoc');
-  }
-
-  /** A heredoc seems to start at i (heredocHead then reads it exactly). */
-  private isHeredoc(i: number): boolean {
-    return this.s[i] === '<' && this.s[i + 1] === '<' && /[-A-Za-z_]/.test(this.s[i + 2] ?? '');
-  }
-
-  /** Spaces, comments and (when allowed) newlines. */
-  private trivia(newlines: boolean): void {
-    for (;;) {
-      this.spaces();
-      if (this.comment()) continue;
-      if (newlines && this.s[this.i] === '\n') {
-        this.i++;
-        continue;
-      }
-      return;
-    }
-  }
-
-  /** The end of an item's line: spaces, an optional comment on that line, then a newline or the end. */
-  private endOfLine(): void {
-    this.spaces();
-    const start = this.i;
-    if (this.comment() && this.s.slice(start, this.i).includes('\n')) fail('a block comment running past the line');
-    this.spaces();
-    if (this.i < this.s.length && this.s[this.i] !== '\n') fail(`unexpected ${JSON.stringify(this.s[this.i])} after an item`);
-  }
-
-  private ident(): string | undefined {
-    IDENT.lastIndex = this.i;
-    const m = IDENT.exec(this.s);
-    if (!m) return undefined;
-    this.i += m[0].length;
-    return m[0];
-  }
-
-  // ---------- bodies and blocks ----------
+class FastParser extends HclExpressionChecker {
 
   /** Items up to the end of the file, or (inBlock) up to the `}` that closes the block, left unconsumed. */
   body(inBlock: boolean): HclBody {
@@ -218,8 +132,6 @@ class FastParser {
     return { labels, body: { [name]: value } };
   }
 
-  // ---------- expressions ----------
-
   /**
    * The expression at i, converted; i moves past it. It ends at a newline outside brackets ('line'), or before
    * the `}` of a single-line block ('brace'), before `,`/`]` in a tuple ('tuple'), or before `,`/`}`/newline in an
@@ -234,78 +146,6 @@ class FastParser {
     while (to > start && (this.s[to - 1] === ' ' || this.s[to - 1] === '\t' || this.s[to - 1] === '\n')) to--;
     if (to === start) fail('missing expression');
     return this.convert(start, to);
-  }
-
-  /** Where the expression starting at i ends (exclusive), skipping nested brackets, strings, heredocs and comments. */
-  private scan(context: 'line' | 'brace' | 'tuple' | 'object'): number {
-    const s = this.s;
-    let i = this.i;
-    while (i < s.length) {
-      const c = s[i]!;
-      if (c === '\n' && context !== 'tuple') return i;
-      if (c === ',' && (context === 'tuple' || context === 'object')) return i;
-      if ((c === ']' && context === 'tuple') || (c === '}' && (context === 'object' || context === 'brace'))) return i;
-      if (this.commentEnd(i) !== undefined) return i;
-      const next = this.atomEnd(i);
-      if (next !== undefined) i = next;
-      else if (c === ')' || c === ']' || c === '}') fail(`unbalanced ${c}`);
-      else i++;
-    }
-    return i;
-  }
-
-  /** The index after a string, heredoc or bracketed group starting at i, else undefined. */
-  private atomEnd(i: number): number | undefined {
-    const c = this.s[i]!;
-    if (c === '"') return this.quotedEnd(i);
-    if (this.isHeredoc(i)) return this.heredocEnd(i);
-    return OPEN[c] ? this.closing(i) + 1 : undefined;
-  }
-
-  /** Index after the closing quote of the quoted template starting at `start`. */
-  private quotedEnd(start: number): number {
-    let end = this.quoteEnds.get(start);
-    if (end === undefined) this.quoteEnds.set(start, (end = this.findQuoteEnd(start)));
-    return end;
-  }
-
-  private findQuoteEnd(start: number): number {
-    const s = this.s;
-    let i = start + 1;
-    while (i < s.length) {
-      const c = s[i];
-      if (c === '\\') i += 2;
-      else if (c === '"') return i + 1;
-      else if (c === '\n') fail('newline in a quoted string');
-      else if ((c === '$' || c === '%') && s[i + 1] === c && s[i + 2] === '{') i += 3;
-      else if ((c === '$' || c === '%') && s[i + 1] === '{') i = this.sequenceEnd(i + 2);
-      else i++;
-    }
-    return fail('unclosed string');
-  }
-
-  /** Index after the `}` closing a `${`/`%{` sequence whose content starts at `from`. */
-  private sequenceEnd(from: number): number {
-    const save = this.i;
-    this.i = from;
-    const end = this.scan('brace');
-    this.i = save;
-    if (this.s[end] !== '}') fail('unclosed interpolation');
-    return end + 1;
-  }
-
-  /** Index after the closing marker line of the heredoc starting at `start` (`<<EOT` or `<<-EOT`). */
-  private heredocEnd(start: number): number {
-    const head = this.heredocHead(start);
-    let lineStart = start + head[0].length;
-    for (;;) {
-      const nl = this.s.indexOf('\n', lineStart);
-      const line = this.s.slice(lineStart, nl < 0 ? this.s.length : nl);
-      // HashiCorp's scanner wants the closing marker's line ended by a newline too.
-      if (line.trimStart() === head[2] && nl >= 0) return lineStart + line.length;
-      if (nl < 0) fail('unclosed heredoc');
-      lineStart = nl + 1;
-    }
   }
 
   /** The value of source [a, b): converted, or `${<source>}` for anything that is not a literal or a constructor. */
@@ -336,229 +176,6 @@ class FastParser {
     if (/^-[ \t]*\d/.test(text)) fail('a negative number literal in an expression');
     this.plausible(a, b);
     return `\${${text}}`;
-  }
-
-  /**
-   * A light check of an expression kept as source: outside brackets, two operands never touch without an
-   * operator or accessor between them (`"${x}" b = 1` is two items on one line, not an expression).
-   */
-  private plausible(a: number, b: number): void {
-    const s = this.s;
-    // 'name' is a root name (it may be called), 'attr' a name after a dot.
-    let prev: 'start' | 'operand' | 'name' | 'attr' | 'dot' | 'operator' = 'start';
-    let conditionals = 0;
-    const operand = (): boolean => prev === 'operand' || prev === 'name' || prev === 'attr';
-    for (let i = a; i < b; ) {
-      const c = s[i]!;
-      if (c === ' ' || c === '\t' || c === '\n') {
-        i++;
-        continue;
-      }
-      const afterComment = this.commentEnd(i);
-      if (afterComment !== undefined) {
-        i = afterComment;
-        continue;
-      }
-      if (c === '"' || (this.isHeredoc(i))) {
-        if (operand()) fail('two operands in a row');
-        i = c === '"' ? this.quotedEnd(i) : this.heredocEnd(i);
-        prev = 'operand';
-      } else if (c === '(' || c === '[' || c === '{') {
-        // A call follows a name, an index follows an operand; a parenthesis or object never follows an operand,
-        // and nothing but a name or an index number follows a dot.
-        if ((c === '(' && prev === 'operand') || (c === '{' && operand()) || prev === 'dot') fail('two operands in a row');
-        const close = this.closing(i);
-        if (c === '(') {
-          if (prev === 'name') this.items(i + 1, close); // a call: only on a root name (`x.y()` is no call)
-          else this.plausible(i + 1, close);
-        } else if (c === '[' && operand()) {
-          if (this.s.slice(i + 1, close).trim() !== '*') this.plausible(i + 1, close);
-        } else if (FOR.test(this.s.slice(i + 1, close))) this.forExpression(i + 1, close, c === '{');
-        else if (c === '[') this.items(i + 1, close);
-        else this.objectItems(i + 1, close);
-        i = close + 1;
-        prev = 'operand';
-      } else if (/[A-Za-z_]/.test(c)) {
-        if (operand()) fail('two operands in a row');
-        IDENT.lastIndex = i;
-        const name = IDENT.exec(s)![0];
-        if (prev !== 'dot' && name === 'for') fail('a for keyword out of place');
-        i += name.length;
-        prev = prev === 'dot' ? 'attr' : 'name';
-      } else if (/\d/.test(c)) {
-        if (operand()) fail('two operands in a row');
-        // HCL's number literal exactly; after a dot, a legacy index (digits only, never chained).
-        const num = (prev === 'dot' ? /\d+/y : /\d+(\.\d+)?([eE][-+]?\d+)?/y);
-        num.lastIndex = i;
-        i += num.exec(s)![0].length;
-        if (/[A-Za-z0-9_.]/.test(s[i] ?? '')) fail('a malformed number');
-        prev = 'operand';
-      } else if (c === '.') {
-        if (!operand()) fail('a dot without a left side');
-        // An attribute name or a legacy index right after it (`.*` splats are not in the subset).
-        if (!/[A-Za-z_0-9]/.test(s[i + 1] ?? '')) fail('a dot not followed by a name');
-        i++;
-        prev = 'dot';
-      } else {
-        const op = /==|!=|<=|>=|&&|\|\||[-+*/%<>!?:]/y;
-        op.lastIndex = i;
-        const m = op.exec(s) ?? fail(`unexpected ${JSON.stringify(c)} in an expression`);
-        // After an operator (or at the start) only a unary one may follow.
-        if (!operand() && m[0] !== '-' && m[0] !== '!') fail('an operator without a left side');
-        if (operand() && m[0] === '!') fail('! after an operand');
-        if (m[0] === '?') conditionals++;
-        if (m[0] === ':' && --conditionals < 0) fail('a : without its ?');
-        i += m[0].length;
-        prev = 'operator';
-      }
-    }
-    if (!operand() || conditionals !== 0) fail('an incomplete expression');
-  }
-
-  /** Each position outside brackets, strings, heredocs and comments in [a, b), until `visit` returns true. */
-  private topLevel(a: number, b: number, visit: (i: number) => boolean | void): void {
-    for (let i = a; i < b; ) {
-      const next = this.commentEnd(i) ?? this.atomEnd(i);
-      if (next !== undefined) i = next;
-      else if (visit(i)) return;
-      else i++;
-    }
-  }
-
-  /** Ranges of [a, b) between top-level commas (and newlines, for object items), trimmed of whitespace. */
-  private pieces(a: number, b: number, newlines: boolean): [number, number, string][] {
-    const cuts = [a - 1];
-    this.topLevel(a, b, (i) => void ((this.s[i] === ',' || (newlines && this.s[i] === '\n')) && cuts.push(i)));
-    cuts.push(b);
-    const out: [number, number, string][] = [];
-    for (let k = 0; k + 1 < cuts.length; k++) {
-      let x = cuts[k]! + 1;
-      let y = cuts[k + 1]!;
-      while (x < y && BLANK.test(this.s[x]!)) x++;
-      while (y > x && BLANK.test(this.s[y - 1]!)) y--;
-      // The separator that ends the piece: ',' or newline, '' at the end.
-      out.push([x, y, cuts[k + 1]! < b ? this.s[cuts[k + 1]!]! : '']);
-    }
-    return out;
-  }
-
-  /** Only whitespace and comments in [a, b). */
-  private blank(a: number, b: number): boolean {
-    const save = this.i;
-    this.i = a;
-    for (;;) {
-      while (this.i < b && BLANK.test(this.s[this.i]!)) this.i++;
-      if (this.i >= b || !this.comment()) break;
-    }
-    const blank = this.i >= b;
-    this.i = save;
-    return blank;
-  }
-
-  /** Tuple items or call arguments: expressions between commas, maybe a trailing one. */
-  private items(a: number, b: number): void {
-    const parts = this.pieces(a, b, false);
-    for (const [k, [x, y]] of parts.entries()) {
-      if (this.blank(x, y)) {
-        // `[]`, `f()`, and a trailing comma (HCL takes it in both).
-        if (k === parts.length - 1) continue;
-        fail('an empty item');
-      }
-      this.plausible(x, y);
-    }
-  }
-
-  /** Object items: `key = value` or `key: value`, one per line or between commas. */
-  private objectItems(a: number, b: number): void {
-    for (const [x, y, sep] of this.pieces(a, b, true)) {
-      if (this.blank(x, y)) {
-        // A blank line is nothing; a comma with no item before it (`{,}`, a comma starting a line) is an error.
-        if (sep === ',') fail('an empty object item');
-        continue;
-      }
-      let eq = -1;
-      this.topLevel(x, y, (i) => {
-        const c = this.s[i];
-        if ((c === '=' && this.s[i + 1] !== '=' && this.s[i + 1] !== '>' && this.s[i - 1] !== '=' && this.s[i - 1] !== '!' && this.s[i - 1] !== '<' && this.s[i - 1] !== '>') || c === ':') eq = i;
-        return eq >= 0;
-      });
-      if (eq < 0) fail('an object item without = or :');
-      let k = eq;
-      while (k > x && BLANK.test(this.s[k - 1]!)) k--;
-      const key = this.s.slice(x, k);
-      if (key.startsWith('(')) {
-        // `(expr) = value`: the parenthesis closes right before the `=`, around a plausible expression.
-        if (this.closing(x) !== k - 1) fail('an object key');
-        this.plausible(x + 1, k - 1);
-      } else if (!/^([A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*|"(?:[^"\\$%]|\\.)*"|\d+)$/.test(key) || key === '__proto__') fail('an object key');
-      let v = eq + 1;
-      while (v < y && BLANK.test(this.s[v]!)) v++;
-      if (v === y) fail('an object item without a value');
-      this.plausible(v, y);
-    }
-  }
-
-  /** `for k, v in coll : value if cond` (tuple) or `for k, v in coll : key => value if cond` (object). */
-  private forExpression(a: number, b: number, object: boolean): void {
-    const head = /[ \t\n]*for[ \t\n]+[A-Za-z_][A-Za-z0-9_-]*([ \t\n]*,[ \t\n]*[A-Za-z_][A-Za-z0-9_-]*)?[ \t\n]+in[ \t\n]+/y;
-    head.lastIndex = a;
-    const m = head.exec(this.s) ?? fail('a for expression');
-    const start = a + m[0].length;
-    // The `:` that ends the collection is the first one not closing a conditional.
-    let colon = -1;
-    let open = 0;
-    this.topLevel(start, b, (i) => {
-      if (this.s[i] === '?') open++;
-      else if (this.s[i] === ':') {
-        if (open === 0) colon = i;
-        else open--;
-      }
-      return colon >= 0;
-    });
-    if (colon < 0) fail('a for expression without :');
-    this.plausible(start, colon);
-    let body = colon + 1;
-    let end = b;
-    this.topLevel(body, b, (i) => {
-      if (/\bif\b/y.test(this.s.slice(i, i + 3)) && /[ \t\n)\]}"]/.test(this.s[i - 1] ?? ' ') && BLANK.test(this.s[i + 2] ?? '')) {
-        end = i;
-        return true;
-      }
-      return false;
-    });
-    if (end < b) this.plausible(end + 2, b);
-    if (object) {
-      let arrow = -1;
-      this.topLevel(body, end, (i) => {
-        if (this.s[i] === '=' && this.s[i + 1] === '>') arrow = i;
-        return arrow >= 0;
-      });
-      if (arrow < 0) fail('an object for expression without =>');
-      this.plausible(body, arrow);
-      body = arrow + 2;
-    }
-    this.plausible(body, end);
-  }
-
-  /** Index of the bracket closing the one at `a` (nested groups are found once, then looked up). */
-  private closing(a: number): number {
-    let end = this.closings.get(a);
-    if (end === undefined) {
-      const s = this.s;
-      const close = OPEN[s[a]!]!;
-      for (let i = a + 1; ; ) {
-        if (i >= s.length) fail('unclosed bracket');
-        const next = this.commentEnd(i) ?? this.atomEnd(i);
-        if (next !== undefined) i = next;
-        else if (s[i] === close) {
-          end = i;
-          break;
-        } else if (s[i] === ')' || s[i] === ']' || s[i] === '}') fail(`unbalanced ${s[i]!}`);
-        else i++;
-      }
-      this.closings.set(a, end);
-    }
-    return end;
   }
 
   private tuple(a: number, b: number): HclValue[] {
@@ -622,8 +239,6 @@ class FastParser {
     this.i = start + name.length;
     return name;
   }
-
-  // ---------- templates ----------
 
   /** A quoted template [a, b): one interpolation alone is that expression (HCL's passthrough), else text. */
   private template(a: number, b: number): HclValue {
