@@ -19,7 +19,7 @@ import { templatesDir } from '../src/paths.js';
 import { buildContext, type RenderContext } from '../src/render/context.js';
 import { shellcheck, stubs } from './helpers/ci-shell.js';
 import { answersWith } from './helpers/render.js';
-import { useTerraformKit } from './helpers/terraform-checks.js';
+import { expectModulesDocumented, useTerraformKit } from './helpers/terraform-checks.js';
 import { hasCommand } from './helpers/validators.js';
 
 const terraformBin = '/usr/local/bin/terraform';
@@ -62,12 +62,7 @@ describe.each(cells)('aws terraform: $orchestrator × $ci × $database', (cell) 
     }
     const modules = ['app-identity', compose ? 'vm' : 'cluster', 'deploy-role', gitlab ? 'gitlab-oidc' : 'github-oidc', 'network', 'registry', 'state-backend', ...(postgres ? ['database'] : [])];
     expect([...kit.dirs.keys()].sort()).toEqual([...modules.map((m) => `terraform/modules/${m}`), ...roots].sort());
-    for (const [dir, config] of kit.dirs) {
-      if (!dir.startsWith('terraform/modules/')) continue;
-      expect(config.files.sort(), dir).toEqual(['main.tf', 'outputs.tf', 'variables.tf', 'versions.tf']);
-      const readme = kit.out.files.get(`${dir}/README.md`) ?? expect.fail(`${dir}/README.md missing`);
-      for (const name of [...Object.keys(config.variables), ...Object.keys(config.outputs)]) expect(readme, `${dir} README`).toContain(`| \`${name}\` |`);
-    }
+    expectModulesDocumented(kit);
   });
 
   it('module calls resolve with declared inputs; pinned versions; typed, described interfaces; no credentials', () => {

@@ -18,7 +18,7 @@ import { EJS_OPTIONS } from '../src/render/render.js';
 import { templatesDir } from '../src/paths.js';
 import { backendOf, first, moduleCallProblems, requiredProviders, resolve, secretProblems, strings, structureProblems, type Block, type TfDir } from '../src/check/terraform-hcl.js';
 import { answersWith, tempDir } from './helpers/render.js';
-import { cloudRules, useTerraformKit } from './helpers/terraform-checks.js';
+import { cloudRules, expectModulesDocumented, useTerraformKit } from './helpers/terraform-checks.js';
 import { hasCommand, terraformBinary } from './helpers/validators.js';
 import { runSh, shellcheck, stubs } from './helpers/ci-shell.js';
 
@@ -50,12 +50,7 @@ describe.each(cells)('azure terraform: $orchestrator × $ci × $database', ({ or
     const modules = ['app-identity', compose ? 'vm' : 'cluster', 'deploy-role', oidc, 'network', 'registry', 'state-backend', ...(postgres ? ['database'] : [])];
     expect([...kit.dirs.keys()].sort()).toEqual([...modules.map((m) => `terraform/modules/${m}`), ...roots].sort());
     for (const [path, src] of kit.out.files) if (path.endsWith('.tfvars.example')) await expect(parse(path, src)).resolves.toBeTypeOf('object');
-    for (const [dir, config] of kit.dirs) {
-      if (!dir.startsWith('terraform/modules/')) continue;
-      expect(config.files.sort(), dir).toEqual(['main.tf', 'outputs.tf', 'variables.tf', 'versions.tf']);
-      const readme = kit.out.files.get(`${dir}/README.md`) ?? expect.fail(`${dir}/README.md missing`);
-      for (const name of [...Object.keys(config.variables), ...Object.keys(config.outputs)]) expect(readme, dir).toContain(`| \`${name}\` |`);
-    }
+    expectModulesDocumented(kit);
   });
 
   it('module calls resolve; pinned versions, typed interface, remote backend, no credentials, tags everywhere', () => {

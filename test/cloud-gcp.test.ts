@@ -20,7 +20,7 @@ import { gitlabJobs, jobShell, type GitlabDoc } from './helpers/ci-gitlab.js';
 import { runBash, usesOf, type Workflow } from './helpers/ci-github.js';
 import { shellcheck, stubs } from './helpers/ci-shell.js';
 import { answersWith, renderToMemory } from './helpers/render.js';
-import { useTerraformKit } from './helpers/terraform-checks.js';
+import { expectModulesDocumented, useTerraformKit } from './helpers/terraform-checks.js';
 import { hasCommand, parseYamlDocs, terraformBinary } from './helpers/validators.js';
 
 const ENVS = ['staging', 'production'] as const;
@@ -44,12 +44,7 @@ describe.each(cells)('gcp terraform: $orchestrator $ci $database', ({ orchestrat
     const roots = ['terraform/bootstrap', ...ENVS.map((e) => `terraform/environments/${e}`)];
     expect([...kit.dirs.keys()].sort()).toEqual([...modules.map((m) => `terraform/modules/${m}`), ...roots].sort());
     expect([...kit.dirs.values()].reduce((n, d) => n + d.files.length, 0)).toBe([...kit.out.files.keys()].filter((p) => p.endsWith('.tf')).length);
-    for (const [dir, config] of kit.dirs) {
-      if (!dir.startsWith('terraform/modules/')) continue;
-      expect(config.files.sort(), dir).toEqual(['main.tf', 'outputs.tf', 'variables.tf', 'versions.tf']);
-      const readme = kit.out.files.get(`${dir}/README.md`) ?? expect.fail(`${dir}/README.md missing`);
-      for (const name of [...Object.keys(config.variables), ...Object.keys(config.outputs)]) expect(readme, `${dir} README`).toContain(`| \`${name}\` |`);
-    }
+    expectModulesDocumented(kit);
   });
 
   it('module calls resolve to declared inputs and real outputs; typed, described, pinned; no credentials', () => {

@@ -12,7 +12,7 @@ import type { Answers } from '../src/answers/schema.js';
 import { clouds, type CloudId } from '../src/catalog/index.js';
 import { answersWith, renderToDir, renderToMemory, tempDir } from './helpers/render.js';
 import { backendOf, first, moduleCallProblems, parseTree, requiredProviders, resolve, secretProblems, strings, structureProblems, type Block, type TfDir } from '../src/check/terraform-hcl.js';
-import { cloudRules as rules, useTerraformKit } from './helpers/terraform-checks.js';
+import { cloudRules as rules, expectModulesDocumented, useTerraformKit } from './helpers/terraform-checks.js';
 import { kubectlKustomize, parseYamlDocs } from './helpers/validators.js';
 
 const MODULES = ['app-identity', 'cluster', 'deploy-role', 'github-oidc', 'network', 'registry', 'state-backend'];
@@ -47,12 +47,7 @@ describe.each(cells)('terraform piece: $label', ({ overrides }) => {
   });
 
   it('TF05: each module has main.tf, variables.tf, outputs.tf, versions.tf and a README.md listing its inputs and outputs', () => {
-    for (const [dir, config] of kit.dirs) {
-      if (!dir.startsWith('terraform/modules/')) continue;
-      expect(config.files.sort(), dir).toEqual(['main.tf', 'outputs.tf', 'variables.tf', 'versions.tf']);
-      const readme = kit.out.files.get(`${dir}/README.md`) ?? expect.fail(`${dir}/README.md missing`);
-      for (const name of [...Object.keys(config.variables), ...Object.keys(config.outputs)]) expect(readme, `${dir} README`).toContain(`| \`${name}\` |`);
-    }
+    expectModulesDocumented(kit);
   });
 
   it("TF01 + TF04: required_version, the catalog's pinned provider everywhere, typed and described variables, described outputs", () => {

@@ -51,8 +51,7 @@ async function parseFile(path: string, src: string): Promise<Record<string, unkn
         return parseHclFast(src);
       } catch (error) {
         if (!(error instanceof Unsupported)) throw error;
-        const { parse } = await import('@cdktf/hcl2json');
-        return (await parse(path, src)) as Record<string, unknown>;
+        return hashicorpParse(path, src);
       }
     })();
     parsed.set(key, json);
@@ -62,10 +61,15 @@ async function parseFile(path: string, src: string): Promise<Record<string, unkn
   return structuredClone(await json);
 }
 
-/** HashiCorp's parser's message about a file, undefined when it parses (a second opinion on a rejected file). */
-export async function hashicorpSyntaxError(path: string, src: string): Promise<string | undefined> {
+/** HashiCorp's parser (Go compiled to wasm, loaded on first use). */
+async function hashicorpParse(path: string, src: string): Promise<Record<string, unknown>> {
   const { parse } = await import('@cdktf/hcl2json');
-  return parse(path, src).then(
+  return (await parse(path, src)) as Record<string, unknown>;
+}
+
+/** HashiCorp's parser's message about a file, undefined when it parses (a second opinion on a rejected file). */
+export function hashicorpSyntaxError(path: string, src: string): Promise<string | undefined> {
+  return hashicorpParse(path, src).then(
     () => undefined,
     (error: unknown) => String((error as Error).message ?? error),
   );

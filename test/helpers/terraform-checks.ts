@@ -37,6 +37,16 @@ export function useTerraformKit(overrides: Partial<Answers>): TerraformKit {
   };
 }
 
+/** TF05 on a rendered kit: each module has the four .tf files and a README listing every input and output. */
+export function expectModulesDocumented(kit: TerraformKit): void {
+  for (const [dir, config] of kit.dirs) {
+    if (!dir.startsWith('terraform/modules/')) continue;
+    expect(config.files.sort(), dir).toEqual(['main.tf', 'outputs.tf', 'variables.tf', 'versions.tf']);
+    const readme = kit.out.files.get(`${dir}/README.md`) ?? expect.fail(`${dir}/README.md missing`);
+    for (const name of [...Object.keys(config.variables), ...Object.keys(config.outputs)]) expect(readme, `${dir} README`).toContain(`| \`${name}\` |`);
+  }
+}
+
 // ---------- per-cloud expectations (test-only: they assert with vitest's expect) ----------
 
 /** azurerm resource types without a `tags` argument (checked against the provider schema). */
