@@ -114,10 +114,14 @@ async function load(repo: Repo, kubectl: string): Promise<KubeLoad> {
   // The Components get the overlay's image tags too, as the deploy-time kustomization pins them for both.
   const images = (on: string): unknown => kustomization(on)?.images ?? [];
   const run = (job: Job): Promise<Job & Built> => cachedBuild(kubectl, repo.root, job, tree, images(job.on)).then((r) => ({ ...job, ...r }));
-  const attempt = async (job: Job): Promise<(Job & Built)[]> => {
-    const b = await run(job);
+  // `failed`: this job's build, already run and failed (as part of a build with the overlay): not run again.
+  const attempt = async (job: Job, failed?: Job & Built): Promise<(Job & Built)[]> => {
+    const b = failed ?? (await run(job));
     if (b.error === undefined || b.missing) return [b];
-    if (job.withHost) return (await Promise.all([attempt({ dirs: [job.on], files: [dirs.get(job.on)!], on: '' }), attempt({ ...job, withHost: false })])).flat();
+    if (job.withHost) {
+      const components = { ...job, withHost: false };
+      return (await Promise.all([attempt({ dirs: [job.on], files: [dirs.get(job.on)!], on: '' }), attempt(components, { ...b, ...components })])).flat();
+    }
     if (job.dirs.length > 1) return (await Promise.all(job.dirs.map((dir, i) => attempt({ dirs: [dir], files: [job.files[i]!], on: job.on })))).flat();
     return [b];
   };
@@ -128,7 +132,7 @@ async function load(repo: Repo, kubectl: string): Promise<KubeLoad> {
   const jobs: Job[] = overlays.filter(([dir]) => !(withHost && dir === host?.[0])).map(([dir, file]) => ({ dirs: [dir], files: [file], on: '' }));
   if (host && together.length > 0) jobs.push({ dirs: together.map(([dir]) => dir), files: together.map(([, file]) => file), on: host[0], withHost });
   if (host) for (const [dir, file] of alone) jobs.push({ dirs: [dir], files: [file], on: host[0] });
-  const built = (await Promise.all(jobs.map(attempt))).flat();
+  const built = (await Promise.all(jobs.map((job) => attempt(job)))).flat();
   const units: KubeUnit[] = [];
   const key = (o: Obj): string => `${String(o.kind)}/${String(o.metadata?.namespace)}/${String(o.metadata?.name)}`;
   const own = new Map<string, Set<string>>();
